@@ -1,0 +1,41 @@
+"""Every Kafka topic Vigie uses, named once."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    partitions: int
+    description: str
+
+
+CRISIS_EVENTS = Topic(
+    "crisis.events", 4, "Raw crisis events from the crisis centre (JSON or CAP 1.2 XML)."
+)
+CRISIS_ACCEPTED = Topic("crisis.accepted", 4, "Validated, de-duplicated crisis events.")
+ALERT_JOBS = Topic("alerts.jobs", 8, "Routine fan-out jobs: batches of recipients to alert.")
+ALERT_JOBS_PRIORITY = Topic(
+    "alerts.jobs.priority", 8, "Fan-out jobs of Extreme or Immediate crises (own lane)."
+)
+LEADER_ALERTS = Topic("alerts.leaders", 4, "Alerts to security-island leaders awaiting an ack.")
+RESERVIST_CANDIDATES = Topic(
+    "reservists.candidates", 4, "Ranked reservist candidates per reservist need."
+)
+ACTIVATION_REQUESTS = Topic("reservists.requests", 4, "Reservist activation requests.")
+RESPONSES = Topic("responses", 4, "Answers from people: acks, safety answers, accept/decline.")
+DELIVERY_REPORTS = Topic("delivery.reports", 8, "Outcome of every delivery attempt.")
+DEAD_LETTERS = Topic("deadletters", 1, "Rejected input with the reason, for operators.")
+
+ALL_TOPICS: tuple[Topic, ...] = (
+    CRISIS_EVENTS,
+    CRISIS_ACCEPTED,
+    ALERT_JOBS,
+    ALERT_JOBS_PRIORITY,
+    LEADER_ALERTS,
+    RESERVIST_CANDIDATES,
+    ACTIVATION_REQUESTS,
+    RESPONSES,
+    DELIVERY_REPORTS,
+    DEAD_LETTERS,
+)

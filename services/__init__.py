@@ -1,0 +1,1 @@
+"""Vigie services: one package per stage of the pipeline."""

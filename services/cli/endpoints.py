@@ -1,0 +1,27 @@
+"""Which Kafka and Redis a command talks to: configured ones, else a running `vigie up`."""
+
+import typer
+
+from services.common.config import Settings
+from services.embedded.stack import announced
+
+
+def connected_settings() -> Settings:
+    settings = Settings()
+    if settings.is_configured:
+        return settings
+    state = announced(settings.home)
+    if state is None:
+        typer.secho(
+            "No Vigie stack found: run `vigie up` in another terminal, or set "
+            "VIGIE_KAFKA_BOOTSTRAP and VIGIE_REDIS_URL for production parts.",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return settings.model_copy(
+        update={
+            "kafka_bootstrap": settings.kafka_bootstrap or state["kafka_bootstrap"],
+            "redis_url": settings.redis_url or state["redis_url"],
+        }
+    )

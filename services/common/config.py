@@ -1,0 +1,30 @@
+"""Configuration from the environment (VIGIE_ prefix); nothing set means the embedded stack."""
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.topics import Topic
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIGIE_", env_file=".env", extra="ignore")
+
+    kafka_bootstrap: str | None = None
+    redis_url: str | None = None
+    redis_password: SecretStr | None = None
+    topic_prefix: str = ""
+    home: Path = Path.home() / ".vigie"
+    session_timeout_ms: int = 10_000
+    dedupe_ttl_days: int = 30
+
+    def topic(self, topic: Topic) -> str:
+        return self.topic_prefix + topic.name
+
+    def group(self, service: str) -> str:
+        return f"{self.topic_prefix}vigie-{service}"
+
+    @property
+    def is_configured(self) -> bool:
+        return self.kafka_bootstrap is not None and self.redis_url is not None

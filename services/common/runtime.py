@@ -1,0 +1,63 @@
+"""What a running service holds: settings, the Kafka broker and the Redis client."""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from faststream.kafka import KafkaBroker
+from redis.asyncio import Redis
+
+from schemas.delivery import DeadLetter
+from schemas.topics import DEAD_LETTERS, Topic
+from services.common.config import Settings
+
+MAX_DEAD_LETTER_PAYLOAD = 64 * 1024
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    broker: KafkaBroker
+    redis: Redis
+
+    def topic(self, topic: Topic) -> str:
+        return self.settings.topic(topic)
+
+    async def dead_letter(
+        self,
+        stage: str,
+        reason: str,
+        payload: bytes,
+        source: Topic,
+        partition: int | None = None,
+        offset: int | None = None,
+    ) -> None:
+        letter = DeadLetter(
+            stage=stage,
+            reason=reason,
+            source_topic=self.topic(source),
+            partition=partition,
+            offset=offset,
+            payload=payload[:MAX_DEAD_LETTER_PAYLOAD].decode("utf-8", errors="replace"),
+            received_at=datetime.now(UTC),
+        )
+        await self.broker.publish(letter, self.topic(DEAD_LETTERS))
+
+
+def make_broker(settings: Settings) -> KafkaBroker:
+    if settings.kafka_bootstrap is None:
+        raise RuntimeError("no Kafka bootstrap servers configured")
+    return KafkaBroker(
+        settings.kafka_bootstrap,
+        acks="all",
+        request_timeout_ms=30_000,
+        # Per-message "Received/Processed" lines only at DEBUG; handler errors still show.
+        log_level=logging.DEBUG,
+    )
+
+
+def make_redis(settings: Settings) -> Redis:
+    if settings.redis_url is None:
+        raise RuntimeError("no Redis URL configured")
+    password = settings.redis_password.get_secret_value() if settings.redis_password else None
+    return Redis.from_url(settings.redis_url, password=password, decode_responses=True)

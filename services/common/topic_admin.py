@@ -1,0 +1,27 @@
+"""Create Vigie's topics on a broker (idempotent)."""
+
+import contextlib
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from schemas.topics import ALL_TOPICS
+from services.common.config import Settings
+
+
+async def create_topics(settings: Settings, replication: int = 1) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(settings.topic(t), t.partitions, replication)
+            for t in ALL_TOPICS
+            if settings.topic(t) not in existing
+        ]
+        if wanted:
+            # Another replica may create them at the same moment.
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(wanted)
+    finally:
+        await admin.close()

@@ -1,0 +1,1 @@
+"""`vigie demo`: the whole pipeline on the embedded stack with sample data."""

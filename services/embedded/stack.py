@@ -1,0 +1,90 @@
+"""One object that starts and stops the whole embedded stack."""
+
+import asyncio
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from services.common.config import Settings
+from services.common.topic_admin import create_topics
+from services.embedded.processes import ManagedProcess, RedisProcess, start_broker, start_redis
+
+STATE_FILE = "embedded.json"
+
+
+@dataclass
+class EmbeddedStack:
+    broker: ManagedProcess | None = None
+    redis: RedisProcess | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        assert self.broker is not None, "stack not started"
+        return f"127.0.0.1:{self.broker.port}"
+
+    @property
+    def redis_url(self) -> str:
+        assert self.redis is not None, "stack not started"
+        return self.redis.url
+
+    def start(self, topic_prefix: str = "") -> Self:
+        self.broker = start_broker()
+        self.redis = start_redis()
+        asyncio.run(create_topics(self.settings(topic_prefix)))
+        return self
+
+    def settings(self, topic_prefix: str = "", **overrides: object) -> Settings:
+        return Settings(
+            kafka_bootstrap=self.kafka_bootstrap,
+            redis_url=self.redis_url,
+            topic_prefix=topic_prefix,
+            **overrides,  # type: ignore[arg-type]
+        )
+
+    def stop(self) -> None:
+        for process in (self.broker, self.redis):
+            if process is not None:
+                process.stop()
+        if self.redis is not None:
+            shutil.rmtree(self.redis.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def announce(self, home: Path) -> Path:
+        """Write where this stack listens, so other `vigie` commands find it without flags."""
+        home.mkdir(parents=True, exist_ok=True)
+        path = home / STATE_FILE
+        state = {
+            "pid": os.getpid(),
+            "kafka_bootstrap": self.kafka_bootstrap,
+            "redis_url": self.redis_url,
+            **self.extra,
+        }
+        path.write_text(json.dumps(state, indent=2))
+        return path
+
+
+def announced(home: Path) -> dict[str, str] | None:
+    """The running embedded stack's addresses, if a live `vigie up` announced one."""
+    path = home / STATE_FILE
+    try:
+        state: dict[str, str] = json.loads(path.read_text())
+        os.kill(int(state["pid"]), 0)
+    except (OSError, ValueError, KeyError):
+        return None
+    return state
+
+
+def withdraw(home: Path) -> None:
+    (home / STATE_FILE).unlink(missing_ok=True)

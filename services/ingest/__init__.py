@@ -1,0 +1,1 @@
+"""Ingest: validate, de-duplicate and hand on crisis events; dead-letter the rest."""

@@ -1,0 +1,10 @@
+"""The services `vigie run` knows, by name."""
+
+from collections.abc import Callable
+
+from services.common.runtime import Runtime
+from services.ingest.service import register as register_ingest
+
+SERVICES: dict[str, Callable[[Runtime], None]] = {
+    "ingest": register_ingest,
+}

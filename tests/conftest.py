@@ -1,0 +1,38 @@
+"""Shared fixtures: one real broker and Redis per session, a fresh namespace per test."""
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from services.common.config import Settings
+from services.common.topic_admin import create_topics
+from services.embedded.stack import EmbeddedStack
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[EmbeddedStack]:
+    with EmbeddedStack() as running:
+        yield running
+
+
+@pytest.fixture
+def settings(stack: EmbeddedStack) -> Settings:
+    """Own topics and consumer groups for this test; Redis emptied."""
+    test_settings = stack.settings(
+        topic_prefix=f"t{uuid.uuid4().hex[:10]}.", session_timeout_ms=6_000
+    )
+    asyncio.run(create_topics(test_settings))
+    client = redis.Redis.from_url(stack.redis_url)
+    client.flushdb()
+    client.close()
+    return test_settings
+
+
+@pytest.fixture
+def redis_client(settings: Settings) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
+    yield client
+    client.close()

@@ -1,0 +1,57 @@
+"""Crisis events for tests, built from the demo's sample."""
+
+import copy
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from tests.helpers import SAMPLES
+
+_BASE: dict[str, Any] = json.loads((SAMPLES / "earthquake-marrakech.json").read_text())
+
+
+def event_dict(identifier: str = "T-1", **overrides: Any) -> dict[str, Any]:
+    event = copy.deepcopy(_BASE)
+    event["identifier"] = identifier
+    event["sent"] = datetime.now(UTC).isoformat()
+    event.update(overrides)
+    return event
+
+
+def event_json(identifier: str = "T-1", **overrides: Any) -> bytes:
+    return json.dumps(event_dict(identifier, **overrides)).encode()
+
+
+def cap_xml(
+    identifier: str = "CAP-1",
+    polygon: str = "35.7,-5.9 35.7,-5.7 35.9,-5.7 35.7,-5.9",
+    msg_type: str = "Alert",
+    extra_root: str = "",
+) -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>{identifier}</identifier>
+  <sender>cdcs@diplomatie.gouv.fr</sender>
+  <sent>{datetime.now(UTC).isoformat(timespec="seconds")}</sent>
+  <status>Actual</status>
+  <msgType>{msg_type}</msgType>
+  <scope>Public</scope>{extra_root}
+  <info>
+    <language>fr</language>
+    <category>Met</category>
+    <event>Inondations</event>
+    <urgency>Expected</urgency>
+    <severity>Moderate</severity>
+    <certainty>Likely</certainty>
+    <headline>Crues attendues</headline>
+    <parameter><valueName>VIGIE_RESERVIST_NEED</valueName>
+      <value>need_id=hydro;skill=hydrology;count=2;languages=fr,ar;deadline=2026-12-01T00:00:00Z</value>
+    </parameter>
+    <area>
+      <areaDesc>Tanger</areaDesc>
+      <polygon>{polygon}</polygon>
+      <circle>35.77,-5.80 15</circle>
+      <geocode><valueName>ISO3166-1</valueName><value>MA</value></geocode>
+    </area>
+  </info>
+</alert>""".encode()

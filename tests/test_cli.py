@@ -1,0 +1,94 @@
+"""The `vigie` command as an operator uses it, in real processes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import SAMPLES
+
+
+def vigie(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def operator_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIE_")}
+    env["VIGIE_HOME"] = str(tmp_path / "home")
+    env["COLUMNS"] = "200"
+    return env
+
+
+@pytest.fixture
+def vigie_up(operator_env: dict[str, str], tmp_path: Path) -> Iterator[None]:
+    log = (tmp_path / "up.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.cli.main", "up"], env=operator_env, stdout=log, stderr=log
+    )
+    state = Path(operator_env["VIGIE_HOME"]) / "embedded.json"
+    deadline = time.monotonic() + 60
+    while not state.exists():
+        assert process.poll() is None, (tmp_path / "up.log").read_text()
+        assert time.monotonic() < deadline, "vigie up did not announce itself"
+        time.sleep(0.1)
+    yield
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    assert not state.exists(), "vigie up must withdraw its announcement when it stops"
+
+
+def test_publish_refuses_a_bad_file_naming_the_fault(operator_env: dict[str, str]) -> None:
+    result = vigie("publish", str(SAMPLES / "unclosed-polygon.json"), env=operator_env)
+    assert result.returncode == 1
+    assert "areas.0.polygons.0.points: polygon is not closed" in result.stdout
+
+
+def test_publish_without_a_stack_says_how_to_get_one(operator_env: dict[str, str]) -> None:
+    result = vigie("publish", str(SAMPLES / "earthquake-marrakech.json"), env=operator_env)
+    assert result.returncode == 2
+    assert "vigie up" in result.stderr
+
+
+def test_commands_find_a_running_vigie_up_without_flags(
+    operator_env: dict[str, str],
+    vigie_up: None,
+) -> None:
+    published = vigie("publish", str(SAMPLES / "flood-tangier.cap.xml"), env=operator_env)
+    assert published.returncode == 0, published.stderr
+    assert published.stdout.strip() == "CDCS-2026-0002"
+    forced = vigie(
+        "publish", "--unchecked", str(SAMPLES / "unclosed-polygon.json"), env=operator_env
+    )
+    assert forced.returncode == 0, forced.stderr
+    letters: list[dict[str, str]] = []
+    deadline = time.monotonic() + 30
+    while not letters and time.monotonic() < deadline:
+        result = vigie("deadletters", "--json", env=operator_env)
+        assert result.returncode == 0, result.stderr
+        letters = json.loads(result.stdout)
+    assert len(letters) == 1
+    assert "polygon is not closed" in letters[0]["reason"]
+
+
+def test_schemas_export_writes_a_json_schema_per_bus_message(
+    operator_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    result = vigie("schemas", "export", str(tmp_path / "out"), env=operator_env)
+    assert result.returncode == 0, result.stderr
+    crisis = json.loads((tmp_path / "out" / "CrisisEvent.schema.json").read_text())
+    assert "msgType" in json.dumps(crisis) or "msg_type" in crisis["properties"]
+    assert (tmp_path / "out" / "DeadLetter.schema.json").exists()
