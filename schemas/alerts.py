@@ -17,6 +17,7 @@ class Contacts(BaseModel):
 
 class Recipient(BaseModel):
     person_id: str
+    trip_id: str | None = None
     language: str = "fr"
     post_id: str | None = None
     island_id: str | None = None
@@ -41,6 +42,7 @@ class LeaderAlert(BaseModel):
 
     crisis_id: str
     event_identifier: str
+    msg_type: MsgType
     island_id: str
     island_name: str
     post_id: str

@@ -4,7 +4,9 @@ from collections.abc import Callable
 
 from services.common.runtime import Runtime
 from services.ingest.service import register as register_ingest
+from services.resolver.service import register as register_resolver
 
 SERVICES: dict[str, Callable[[Runtime], None]] = {
     "ingest": register_ingest,
+    "resolver": register_resolver,
 }

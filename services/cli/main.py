@@ -13,6 +13,7 @@ from rich.table import Table
 from schemas.delivery import DeadLetter
 from schemas.export import export_schemas
 from schemas.topics import DEAD_LETTERS
+from services.cli.directory import directory_app
 from services.cli.endpoints import connected_settings
 from services.cli.publishing import check_event_file, publish_raw
 from services.common.bus_reader import read_models
@@ -26,6 +27,7 @@ schemas_app = typer.Typer(help="The bus contract.", no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")
 topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
+app.add_typer(directory_app, name="directory")
 console = Console()
 
 

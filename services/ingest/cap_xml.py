@@ -9,7 +9,8 @@ from defusedxml import DefusedXmlException
 from pydantic import ValidationError
 
 from schemas.crisis import CrisisEvent
-from services.ingest.errors import InvalidEvent, describe_validation_error
+from services.common.validation import describe_validation_error
+from services.ingest.errors import InvalidEvent
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 _NS = {"cap": CAP_NS}

@@ -3,8 +3,9 @@
 from pydantic import ValidationError
 
 from schemas.crisis import CrisisEvent
+from services.common.validation import describe_validation_error
 from services.ingest.cap_xml import parse_cap_xml
-from services.ingest.errors import InvalidEvent, describe_validation_error
+from services.ingest.errors import InvalidEvent
 
 MAX_EVENT_BYTES = 1_048_576
 

@@ -1,0 +1,50 @@
+"""What Vigie knows of each crisis in Redis: its events, its latest text, whether cancelled."""
+
+from redis.asyncio import Redis
+
+from schemas.crisis import CrisisEvent, MsgType
+
+CANCELLED = "cancelled"
+ACTIVE = "active"
+
+
+def crisis_key(crisis_id: str) -> str:
+    return f"crisis:{{{crisis_id}}}"
+
+
+def events_key(crisis_id: str) -> str:
+    return f"crisis:{{{crisis_id}}}:events"
+
+
+def status_key(crisis_id: str) -> str:
+    return f"status:{{{crisis_id}}}"
+
+
+async def record_event(redis: Redis, event: CrisisEvent) -> None:
+    """Keep the event; a Cancel marks the crisis cancelled at once, for every sender to see."""
+    crisis_id = event.crisis_id
+    pipe = redis.pipeline(transaction=True)
+    pipe.hset(events_key(crisis_id), event.identifier, event.model_dump_json())
+    if event.msg_type is MsgType.CANCEL:
+        pipe.hset(
+            crisis_key(crisis_id), mapping={"state": CANCELLED, "cancelled_by": event.identifier}
+        )
+    else:
+        pipe.hsetnx(crisis_key(crisis_id), "state", ACTIVE)
+        pipe.hset(crisis_key(crisis_id), "latest", event.identifier)
+    await pipe.execute()
+
+
+async def event(redis: Redis, crisis_id: str, identifier: str) -> CrisisEvent | None:
+    raw = await redis.hget(events_key(crisis_id), identifier)
+    return CrisisEvent.model_validate_json(raw) if raw else None
+
+
+async def latest_alert(redis: Redis, crisis_id: str) -> CrisisEvent | None:
+    """The Alert or Update now in force (what a Cancel corrects)."""
+    latest = await redis.hget(crisis_key(crisis_id), "latest")
+    return await event(redis, crisis_id, str(latest)) if latest else None
+
+
+async def is_cancelled(redis: Redis, crisis_id: str) -> bool:
+    return bool(await redis.hget(crisis_key(crisis_id), "state") == CANCELLED)

@@ -1,0 +1,1 @@
+"""The directory: posts, security islands, nationals, trips and reservists, in Redis."""

@@ -1,0 +1,86 @@
+"""Stream GeoJSON FeatureCollections into the directory; keep valid rows, report the rest."""
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import ijson
+from redis.asyncio import Redis
+
+from services.directory.features import InvalidRow, feature_to_row
+from services.directory.records import DirectoryRow
+from services.directory.store import write_rows
+
+CHUNK = 2_000
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    file: str
+    index: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: feature {self.index}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    imported: Counter[str] = field(default_factory=Counter)
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+
+Progress = Callable[[int], None]
+
+
+async def import_files(
+    redis: Redis, paths: list[Path], progress: Progress | None = None
+) -> ImportReport:
+    report = ImportReport()
+    for path in paths:
+        with path.open("rb") as handle:
+            await _import_stream(redis, path.name, handle, report, progress)
+    return report
+
+
+async def _import_stream(
+    redis: Redis, name: str, handle: BinaryIO, report: ImportReport, progress: Progress | None
+) -> None:
+    chunk: list[DirectoryRow] = []
+    last_position = 0
+    index = -1
+    try:
+        for index, feature in _features(handle):
+            try:
+                chunk.append(feature_to_row(feature))
+            except InvalidRow as exc:
+                report.rejected.append(RejectedRow(name, index, str(exc)))
+            if len(chunk) >= CHUNK:
+                await _flush(redis, chunk, report)
+                if progress:
+                    position = handle.tell()
+                    progress(position - last_position)
+                    last_position = position
+    except ijson.JSONError as exc:
+        reason = f"invalid JSON after this feature, rest of file not read: {exc}"
+        report.rejected.append(RejectedRow(name, index + 1, reason))
+    await _flush(redis, chunk, report)
+    if index < 0:
+        reason = "no features found: expected a GeoJSON FeatureCollection with a features array"
+        report.rejected.append(RejectedRow(name, 0, reason))
+    if progress:
+        progress(handle.seek(0, 2) - last_position)
+
+
+def _features(handle: BinaryIO) -> Iterator[tuple[int, Any]]:
+    yield from enumerate(ijson.items(handle, "features.item", use_float=True))
+
+
+async def _flush(redis: Redis, chunk: list[DirectoryRow], report: ImportReport) -> None:
+    if not chunk:
+        return
+    await write_rows(redis, chunk)
+    report.imported.update(row.kind for row in chunk)
+    chunk.clear()

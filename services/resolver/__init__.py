@@ -1,0 +1,1 @@
+"""Resolver: from an accepted crisis event to who must be alerted."""

@@ -1,0 +1,151 @@
+"""Nationals in the crisis area, at home or on an active trip, each once, in chunks."""
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable
+from datetime import date
+from typing import Any, cast
+
+import numpy as np
+from redis.asyncio import Redis
+
+from services.directory import keys
+from services.resolver.geometry import SearchCircle, TargetArea, covers
+
+CHUNK = 500
+KM_PER_DEGREE = 111.19
+
+Person = dict[str, Any]  # a national's stored record; location may be a trip's
+
+
+class PeopleFinder:
+    def __init__(self, redis: Redis, area: TargetArea, on: date) -> None:
+        self.redis = redis
+        self.area = area
+        self.on = on
+        self.seen: set[str] = set()
+
+    async def people(self) -> AsyncIterator[list[Person]]:
+        async for chunk in self._homes():
+            yield chunk
+        async for chunk in self._travellers():
+            yield chunk
+
+    async def _homes(self) -> AsyncIterator[list[Person]]:
+        for search in self.area.searches:
+            for tile in _tiles(search):
+                ids = await _search(self.redis, keys.national_geo(tile), search)
+                for chunk in _chunks(self._unseen(ids)):
+                    yield await _records(self.redis, keys.national_data(tile), chunk)
+        coded = await _coded_members(self.redis, "national", self.area)
+        by_tile = await _by_tile(self.redis, keys.NATIONAL_WHERE, self._unseen(coded))
+        for tile, ids in by_tile.items():
+            for chunk in _chunks(ids):
+                yield await _records(self.redis, keys.national_data(tile), chunk)
+
+    async def _travellers(self) -> AsyncIterator[list[Person]]:
+        trips: list[Person] = []
+        for search in self.area.searches:
+            for tile in _tiles(search):
+                ids = await _search(self.redis, keys.trip_geo(tile), search)
+                for chunk in _chunks(ids):
+                    trips.extend(await _records(self.redis, keys.trip_data(tile), chunk))
+        coded = await _coded_members(self.redis, "trip", self.area)
+        for tile, ids in (await _by_tile(self.redis, keys.TRIP_WHERE, coded)).items():
+            for chunk in _chunks(ids):
+                trips.extend(await _records(self.redis, keys.trip_data(tile), chunk))
+        active: dict[str, Person] = {}
+        for trip in trips:
+            if date.fromisoformat(trip["start"]) <= self.on <= date.fromisoformat(trip["end"]):
+                active.setdefault(trip["national_id"], trip)
+        travellers = await _by_tile(self.redis, keys.NATIONAL_WHERE, self._unseen(active))
+        for tile, ids in travellers.items():
+            for chunk in _chunks(ids):
+                people = await _records(self.redis, keys.national_data(tile), chunk)
+                for person in people:  # where they are now is where the trip is
+                    trip = active[person["id"]]
+                    person.update(
+                        location=trip["location"],
+                        country=trip.get("country"),
+                        region=trip.get("region"),
+                        trip_id=trip["id"],
+                    )
+                yield people
+
+    def _unseen(self, ids: Iterable[str]) -> list[str]:
+        fresh = [i for i in dict.fromkeys(ids) if i not in self.seen]
+        self.seen.update(fresh)
+        return fresh
+
+
+async def _search(redis: Redis, key: str, search: SearchCircle) -> list[str]:
+    found = cast(
+        list[tuple[str, tuple[float, float]]],
+        await redis.geosearch(
+            key,
+            longitude=search.lon,
+            latitude=search.lat,
+            radius=search.radius_km,
+            unit="km",
+            withcoord=True,
+        ),
+    )
+    if not found:
+        return []
+    ids = [member for member, _ in found]
+    if search.exact:
+        return ids
+    assert search.polygon is not None
+    lons = np.fromiter((coord[0] for _, coord in found), np.float64, len(found))
+    lats = np.fromiter((coord[1] for _, coord in found), np.float64, len(found))
+    inside = covers(search.polygon, lons, lats)
+    return [member for member, keep in zip(ids, inside, strict=True) if keep]
+
+
+async def _records(redis: Redis, key: str, ids: list[str]) -> list[Person]:
+    if not ids:
+        return []
+    return [json.loads(raw) for raw in await redis.hmget(key, ids) if raw is not None]
+
+
+async def _coded_members(redis: Redis, kind: str, area: TargetArea) -> list[str]:
+    members: list[str] = []
+    for country in sorted(area.countries):
+        members.extend(cast(set[str], await redis.smembers(keys.country_members(kind, country))))
+    for region in sorted(area.regions):
+        members.extend(cast(set[str], await redis.smembers(keys.region_members(kind, region))))
+    return members
+
+
+async def _by_tile(redis: Redis, where_key: str, ids: list[str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for chunk in _chunks(ids, 5_000):
+        for row_id, placement in zip(chunk, await redis.hmget(where_key, chunk), strict=True):
+            if placement:
+                grouped[str(placement).split("|", 1)[0]].append(row_id)
+    return grouped
+
+
+def _tiles(search: SearchCircle) -> list[str]:
+    dlat = search.radius_km / KM_PER_DEGREE
+    dlon = dlat / max(0.01, math.cos(math.radians(min(89.0, abs(search.lat) + dlat))))
+    return keys.tiles_covering(
+        max(-180.0, search.lon - dlon),
+        max(-90.0, search.lat - dlat),
+        min(180.0, search.lon + dlon),
+        min(90.0, search.lat + dlat),
+    )
+
+
+def _chunks(items: list[str], size: int = CHUNK) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def nationals_by_id(redis: Redis, ids: list[str]) -> dict[str, Person]:
+    found: dict[str, Person] = {}
+    for tile, tile_ids in (await _by_tile(redis, keys.NATIONAL_WHERE, ids)).items():
+        for person in await _records(redis, keys.national_data(tile), tile_ids):
+            found[person["id"]] = person
+    return found

@@ -1,0 +1,181 @@
+"""The resolver consumer group: crisis.accepted -> fan-out jobs, leader alerts, candidates."""
+
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+
+from faststream import AckPolicy
+from redis.typing import EncodableT, FieldT
+
+from schemas.alerts import AlertJob, LeaderAlert, Recipient, ReservistCandidates
+from schemas.crisis import CrisisEvent, MsgType
+from schemas.topics import (
+    ALERT_JOBS,
+    ALERT_JOBS_PRIORITY,
+    CRISIS_ACCEPTED,
+    LEADER_ALERTS,
+    RESERVIST_CANDIDATES,
+)
+from services.common import crises
+from services.common.runtime import Runtime
+from services.directory.records import IslandRow
+from services.resolver.directory_view import DirectoryCache, DirectoryView
+from services.resolver.geometry import TargetArea, target_area
+from services.resolver.people import PeopleFinder, nationals_by_id
+from services.resolver.recipients import recipients, to_recipient
+from services.resolver.reservists import candidates
+
+log = logging.getLogger("vigie.resolver")
+STAGE = "resolver"
+
+
+class Resolver:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.cache = DirectoryCache(rt.redis)
+
+    async def handle(self, event: CrisisEvent) -> None:
+        await crises.record_event(self.rt.redis, event)
+        # A Cancel reaches the people the alert in force reached, with a correction.
+        source = event
+        if event.msg_type is MsgType.CANCEL:
+            latest = await crises.latest_alert(self.rt.redis, event.crisis_id)
+            if latest is None:
+                log.warning("cancel %s for unknown crisis %s", event.identifier, event.crisis_id)
+                return
+            source = latest
+        view = await self.cache.current()
+        area = target_area(source.areas)
+        counts: Counter[str] = Counter()
+        jobs = await self._fan_out(event, area, view, counts)
+        islands = self._islands(area, view)
+        for island in islands:
+            await self._alert_leader(event, island)
+        if event.msg_type is not MsgType.CANCEL:
+            for need in event.reservist_needs:
+                found = candidates(need, view.reservists, area.centre)
+                await self.rt.broker.publish(
+                    ReservistCandidates(
+                        crisis_id=event.crisis_id,
+                        event_identifier=event.identifier,
+                        need=need,
+                        candidates=found,
+                    ),
+                    self.rt.topic(RESERVIST_CANDIDATES),
+                    key=event.crisis_id.encode(),
+                )
+        await self._seed_status(event, counts, jobs, islands, self._posts(area, view, counts))
+        log.info(
+            "resolved %s %s: %d people, %d jobs, %d islands",
+            event.msg_type.value,
+            event.identifier,
+            counts["people"],
+            jobs,
+            len(islands),
+        )
+
+    async def _fan_out(
+        self, event: CrisisEvent, area: TargetArea, view: DirectoryView, counts: Counter[str]
+    ) -> int:
+        topic = self.rt.topic(ALERT_JOBS_PRIORITY if event.is_priority else ALERT_JOBS)
+        jobs = 0
+        async for people in PeopleFinder(self.rt.redis, area, event.sent.date()).people():
+            batch = recipients(people, view, event.channels, counts)
+            if not batch:
+                continue
+            job_id = f"{event.identifier}:{jobs}"
+            job = AlertJob(
+                job_id=job_id,
+                crisis_id=event.crisis_id,
+                event_identifier=event.identifier,
+                msg_type=event.msg_type,
+                priority=event.is_priority,
+                recipients=batch,
+                created_at=datetime.now(UTC),
+            )
+            await self.rt.broker.publish(job, topic, key=job_id.encode())
+            jobs += 1
+        return jobs
+
+    def _islands(self, area: TargetArea, view: DirectoryView) -> list[IslandRow]:
+        found = {i.id: i for i in view.islands_meeting(area.shape)} if area.shape else {}
+        coded_posts = {
+            p.id
+            for p in view.posts.values()
+            if set(p.district_countries) & area.countries or set(p.district_regions) & area.regions
+        }
+        for island in view.islands:
+            if island.post_id in coded_posts:
+                found.setdefault(island.id, island)
+        return sorted(found.values(), key=lambda i: i.id)
+
+    def _posts(self, area: TargetArea, view: DirectoryView, counts: Counter[str]) -> list[str]:
+        posts = {p.id for p in view.posts_meeting(area.shape)} if area.shape else set()
+        posts |= {
+            p.id
+            for p in view.posts.values()
+            if set(p.district_countries) & area.countries or set(p.district_regions) & area.regions
+        }
+        posts |= {
+            key.split(":")[1]
+            for key in counts
+            if key.startswith("post:") and key.split(":")[1] != "None"
+        }
+        return sorted(posts)
+
+    async def _alert_leader(self, event: CrisisEvent, island: IslandRow) -> None:
+        people = await nationals_by_id(self.rt.redis, [island.leader_id, *island.deputy_ids])
+
+        def recipient(person_id: str) -> Recipient | None:
+            person = people.get(person_id)
+            if person is None:
+                return None
+            return to_recipient(person, event.channels, island.id, island.post_id)
+
+        deputies = [r for r in map(recipient, island.deputy_ids) if r is not None]
+        alert = LeaderAlert(
+            crisis_id=event.crisis_id,
+            event_identifier=event.identifier,
+            msg_type=event.msg_type,
+            island_id=island.id,
+            island_name=island.name,
+            post_id=island.post_id,
+            leader=recipient(island.leader_id),
+            deputies=deputies,
+        )
+        await self.rt.broker.publish(alert, self.rt.topic(LEADER_ALERTS), key=island.id.encode())
+
+    async def _seed_status(
+        self,
+        event: CrisisEvent,
+        counts: Counter[str],
+        jobs: int,
+        islands: list[IslandRow],
+        posts: list[str],
+    ) -> None:
+        # Set, not incremented: a re-read of this event must not count people twice.
+        prefix = "cancel:" if event.msg_type is MsgType.CANCEL else ""
+        fields: dict[FieldT, EncodableT] = {f"{prefix}{k}": v for k, v in counts.items()}
+        fields.update(
+            {
+                f"{prefix}jobs": jobs,
+                f"{prefix}islands": len(islands),
+                f"{prefix}posts": ",".join(posts),
+                f"{prefix}resolved_at": datetime.now(UTC).isoformat(),
+            }
+        )
+        await self.rt.redis.hset(crises.status_key(event.crisis_id), mapping=fields)
+
+
+def register(rt: Runtime) -> None:
+    resolver = Resolver(rt)
+
+    @rt.broker.subscriber(
+        rt.topic(CRISIS_ACCEPTED),
+        group_id=rt.settings.group(STAGE),
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        session_timeout_ms=rt.settings.session_timeout_ms,
+    )
+    async def resolve(event: CrisisEvent) -> None:
+        await resolver.handle(event)

@@ -1,0 +1,100 @@
+"""Importing the directory: valid rows kept, bad rows reported, re-import updates in place."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import redis
+from redis.asyncio import Redis
+
+from services.common.config import Settings
+from services.directory import keys
+from services.directory.generate import generate_directory
+from services.directory.importer import import_files
+from tests.directory_data import box, feature, marrakech_directory, national, point, write
+
+
+async def _import(settings: Settings, *paths: Path):  # type: ignore[no-untyped-def]
+    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    try:
+        return await import_files(client, list(paths))
+    finally:
+        await client.aclose()
+
+
+async def test_import_keeps_valid_rows_and_names_each_bad_one(
+    settings: Settings,
+    tmp_path: Path,
+    redis_client: redis.Redis,
+) -> None:
+    rows = marrakech_directory(date.today())
+    bad = [
+        feature(point(31.6, -8.0), kind="martian", id="X"),
+        national("N-BAD-PHONE", 31.6, -8.0, sms="0612"),
+        feature(box(31.5, -8.1, 31.6, -8.0), kind="national", id="N-POLY"),
+        feature(point(95.0, 10.0), kind="national", id="N-LAT"),
+        feature(
+            point(31.6, -8.0),
+            kind="trip",
+            id="T-BACKWARDS",
+            national_id="N-IN",
+            start="2026-11-20",
+            end="2026-11-10",
+        ),
+        {"type": "Feature", "properties": {"kind": "post"}},
+    ]
+    path = write(tmp_path / "dir.geojson", rows[:5] + bad + rows[5:])
+    report = await _import(settings, path)
+    assert sum(report.imported.values()) == len(rows)
+    reasons = {r.index: r.reason for r in report.rejected}
+    assert all(r.file == "dir.geojson" for r in report.rejected)
+    assert sorted(reasons) == [5, 6, 7, 8, 9, 10]
+    assert "properties.kind is 'martian'" in reasons[5]
+    assert "sms" in reasons[6]
+    assert "must be a Point" in reasons[7]
+    assert "lat" in reasons[8]
+    assert "ends (2026-11-10) before it starts" in reasons[9]
+    assert "no geometry" in reasons[10]
+    assert redis_client.hexists(keys.POSTS, "CON-MARRAKECH")
+
+
+async def test_reimport_updates_in_place_without_duplicates(
+    settings: Settings,
+    tmp_path: Path,
+    redis_client: redis.Redis,
+) -> None:
+    await _import(
+        settings, write(tmp_path / "a.geojson", [national("N-MOVER", 31.6, -8.0, country="MA")])
+    )
+    await _import(
+        settings, write(tmp_path / "b.geojson", [national("N-MOVER", 14.7, -17.45, country="SN")])
+    )
+    old_tile, new_tile = keys.tile_of(31.6, -8.0), keys.tile_of(14.7, -17.45)
+    assert redis_client.zscore(keys.national_geo(old_tile), "N-MOVER") is None
+    assert redis_client.zscore(keys.national_geo(new_tile), "N-MOVER") is not None
+    assert not redis_client.sismember(keys.country_members("national", "MA"), "N-MOVER")
+    assert redis_client.sismember(keys.country_members("national", "SN"), "N-MOVER")
+    stored = json.loads(redis_client.hget(keys.national_data(new_tile), "N-MOVER") or "{}")
+    assert stored["country"] == "SN"
+
+
+async def test_not_a_feature_collection_is_reported(settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "list.json"
+    path.write_text("[1, 2, 3]")
+    report = await _import(settings, path)
+    assert "no features found" in report.rejected[0].reason
+    truncated = tmp_path / "cut.geojson"
+    truncated.write_text('{"type": "FeatureCollection", "features": [{"type": "Feat')
+    report = await _import(settings, truncated)
+    assert "invalid JSON" in report.rejected[0].reason
+
+
+async def test_generated_directory_imports_cleanly(settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "generated.geojson"
+    generate_directory(path, nationals=2_000, seed=7)
+    report = await _import(settings, path)
+    assert report.rejected == []
+    assert report.imported["national"] == 2_000
+    assert report.imported["reservist"] == 1_000
+    assert report.imported["island"] > 50
+    assert report.imported["post"] >= 30

@@ -1,0 +1,138 @@
+"""Who a crisis reaches, end to end through ingest and the resolver."""
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+import redis
+from redis.asyncio import Redis
+
+from schemas.alerts import AlertJob, LeaderAlert, Recipient, ReservistCandidates
+from schemas.topics import ALERT_JOBS, ALERT_JOBS_PRIORITY, LEADER_ALERTS, RESERVIST_CANDIDATES
+from services.common import crises
+from services.common.bus_reader import read_models, wait_for_models
+from services.common.config import Settings
+from services.directory.importer import import_files
+from tests.directory_data import marrakech_directory, write
+from tests.events import event_json
+from tests.helpers import publish, running
+
+HYDROLOGISTS = [
+    {
+        "need_id": "hydro",
+        "skill": "hydrology",
+        "count": 2,
+        "languages": ["fr", "ar"],
+        "deadline": "2030-01-01T00:00:00+00:00",
+    }
+]
+
+
+async def _directory(settings: Settings, tmp_path: Path) -> None:
+    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    report = await import_files(
+        client, [write(tmp_path / "d.geojson", marrakech_directory(date.today()))]
+    )
+    await client.aclose()
+    assert report.rejected == []
+
+
+async def _resolve(
+    settings: Settings, *events: bytes, priority: bool = True, leaders: int = 0
+) -> list[Recipient]:
+    async with running(settings, ["ingest", "resolver"]):
+        for raw in events:
+            await publish(settings, raw)
+        topic = ALERT_JOBS_PRIORITY if priority else ALERT_JOBS
+        await wait_for_models(settings, topic, AlertJob, len(events))
+        if leaders:
+            await wait_for_models(settings, LEADER_ALERTS, LeaderAlert, leaders)
+        await asyncio.sleep(0.5)
+        jobs = await read_models(settings, topic, AlertJob)
+    return [r for job in jobs for r in job.recipients]
+
+
+def _by_person(recipients: list[Recipient]) -> dict[str, Recipient]:
+    found: dict[str, Recipient] = {}
+    for r in recipients:
+        assert r.person_id not in found, f"{r.person_id} is in two jobs"
+        found[r.person_id] = r
+    return found
+
+
+async def test_polygon_crisis_reaches_exactly_those_inside_or_travelling_there(
+    settings: Settings,
+    tmp_path: Path,
+    redis_client: redis.Redis,
+) -> None:
+    await _directory(settings, tmp_path)
+    people = _by_person(await _resolve(settings, event_json("QUAKE-1"), leaders=2))
+    assert set(people) == {"N-IN", "N-IN-EN", "N-SMS-ONLY", "N-TRAVELLER", "N-BOTH"}
+    assert people["N-SMS-ONLY"].channels == ["sms"]
+    assert sorted(people["N-IN"].channels) == ["email", "push", "sms"]
+    assert people["N-IN-EN"].language == "en"
+    assert people["N-TRAVELLER"].trip_id == "T-ACTIVE"
+    assert people["N-TRAVELLER"].post_id == "CON-MARRAKECH"  # where the trip is
+    assert people["N-IN"].island_id == "ISL-INSIDE"
+    assert people["N-BOTH"].trip_id is None  # at home in the area: alerted once, as resident
+
+    status = redis_client.hgetall(crises.status_key("QUAKE-1"))
+    assert status["people"] == "6"  # five reachable and one without any contact point
+    assert status["unreachable"] == "1"
+    assert status["targeted:sms"] == "5"
+    assert status["targeted:email"] == "4"
+    assert status["post:CON-MARRAKECH:targeted:sms"] == "5"
+    assert "CON-MARRAKECH" in status["posts"].split(",")
+
+
+async def test_islands_meeting_the_area_bring_their_leaders_even_when_only_touching(
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    await _directory(settings, tmp_path)
+    await _resolve(settings, event_json("QUAKE-2"), leaders=2)
+    alerts = {a.island_id: a for a in await read_models(settings, LEADER_ALERTS, LeaderAlert)}
+    assert set(alerts) == {"ISL-INSIDE", "ISL-TOUCHING"}
+    touching = alerts["ISL-TOUCHING"]
+    assert touching.leader is not None and touching.leader.person_id == "N-EDGE-N"
+    assert [d.person_id for d in touching.deputies] == ["N-CASA", "N-EDGE-W"]
+    assert touching.post_id == "CON-MARRAKECH"
+
+
+async def test_country_code_crisis_reaches_the_whole_country_and_nobody_else(
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    await _directory(settings, tmp_path)
+    event = event_json(
+        "UNREST-MA",
+        areas=[{"description": "Maroc", "countries": ["MA"]}],
+        urgency="Expected",
+        severity="Moderate",
+        reservist_needs=[],
+    )
+    people = _by_person(await _resolve(settings, event, priority=False, leaders=3))
+    assert set(people) == {
+        "N-IN",
+        "N-IN-EN",
+        "N-EDGE-N",
+        "N-EDGE-W",
+        "N-CASA",
+        "N-SMS-ONLY",
+        "N-BOTH",
+        "N-TRAVELLER",
+    }
+    assert people["N-CASA"].post_id == "EMB-MA"
+    alerts = {a.island_id for a in await read_models(settings, LEADER_ALERTS, LeaderAlert)}
+    assert alerts == {"ISL-INSIDE", "ISL-TOUCHING", "ISL-CASA"}
+
+
+async def test_reservist_candidates_match_skill_language_and_availability_nearest_first(
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    await _directory(settings, tmp_path)
+    await _resolve(settings, event_json("FLOOD-1", reservist_needs=HYDROLOGISTS), leaders=2)
+    [found] = await wait_for_models(settings, RESERVIST_CANDIDATES, ReservistCandidates, 1)
+    assert found.need.need_id == "hydro"
+    assert [c.reservist_id for c in found.candidates] == ["R-NEAR", "R-MID", "R-FAR"]
