@@ -39,7 +39,7 @@ def _logging(verbose: bool) -> None:
 
 
 @app.command()
-def up(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True) -> None:
+def up(verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True) -> None:
     """Start the embedded stack and every service in the foreground, until Ctrl-C."""
     from services.embedded.stack import EmbeddedStack, withdraw
 
@@ -66,7 +66,7 @@ async def _serve_until_signal(settings: Settings, names: list[str]) -> None:
 @app.command()
 def run(
     service: Annotated[str, typer.Argument(help=f"one of: {', '.join(SERVICES)}, or all")],
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True,
+    verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True,
 ) -> None:
     """Run a service (or all) against the configured Kafka and Redis."""
     _logging(verbose)

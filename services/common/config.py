@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     topic_prefix: str = ""
     home: Path = Path.home() / ".vigie"
     session_timeout_ms: int = 10_000
+    fetch_max_wait_ms: int = 20
     dedupe_ttl_days: int = 30
 
     def topic(self, topic: Topic) -> str:

@@ -22,6 +22,8 @@ async def serve(settings: Settings, names: Iterable[str], stop: asyncio.Event) -
     for name in wanted:
         SERVICES[name](rt)
     await rt.broker.start()
+    for warm_up in rt.startup:
+        await warm_up()
     log.info("services running: %s", ", ".join(wanted))
     try:
         await stop.wait()

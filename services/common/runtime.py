@@ -1,9 +1,12 @@
 """What a running service holds: settings, the Kafka broker and the Redis client."""
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 
+from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 
@@ -12,6 +15,7 @@ from schemas.topics import DEAD_LETTERS, Topic
 from services.common.config import Settings
 
 MAX_DEAD_LETTER_PAYLOAD = 64 * 1024
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
 
 
 @dataclass
@@ -19,9 +23,26 @@ class Runtime:
     settings: Settings
     broker: KafkaBroker
     redis: Redis
+    # Run once the broker is connected, before the first message (cache warm-up).
+    startup: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
     def topic(self, topic: Topic) -> str:
         return self.settings.topic(topic)
+
+    def subscribe(self, topic: Topic, stage: str, **extra: Any) -> Callable[[Handler], Handler]:
+        """Subscribe a stage's handler with what every stage shares: a consumer group,
+        offsets committed only after the handler succeeds (an infrastructure error re-reads
+        the message), and a short fetch wait so an idle consumer sees a new crisis at once."""
+        decorator = self.broker.subscriber(
+            self.topic(topic),
+            group_id=self.settings.group(stage),
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            session_timeout_ms=self.settings.session_timeout_ms,
+            fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
+            **extra,
+        )
+        return cast(Callable[[Handler], Handler], decorator)
 
     async def dead_letter(
         self,

@@ -1,8 +1,10 @@
 """Start everything, feed sample events, show what each stage did, stop."""
 
 import asyncio
+import tempfile
 from pathlib import Path
 
+from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
@@ -10,15 +12,20 @@ from schemas.crisis import CrisisEvent
 from schemas.delivery import DeadLetter
 from schemas.topics import CRISIS_ACCEPTED, DEAD_LETTERS
 from services.cli.publishing import publish_raw
+from services.common import crises
 from services.common.bus_reader import wait_for_models
 from services.common.config import Settings
 from services.common.runner import serve
+from services.common.runtime import make_redis
+from services.directory.generate import generate_directory
+from services.directory.importer import import_files
 from services.embedded.stack import EmbeddedStack
 from services.registry import SERVICES
 
 SAMPLES = Path(__file__).parent / "samples"
 GOOD_EVENTS = ("earthquake-marrakech.json", "flood-tangier.cap.xml")
 BAD_EVENTS = ("unclosed-polygon.json",)
+DEMO_NATIONALS = 20_000
 
 
 def run_demo(console: Console) -> None:
@@ -30,6 +37,12 @@ def run_demo(console: Console) -> None:
 
 
 async def _scenario(settings: Settings, console: Console) -> None:
+    redis = make_redis(settings)
+    with tempfile.TemporaryDirectory() as workdir:
+        path = Path(workdir) / "directory.geojson"
+        generate_directory(path, DEMO_NATIONALS, seed=1)
+        report = await import_files(redis, [path])
+    console.print(f"Imported a synthetic directory: {dict(report.imported)}")
     stop = asyncio.Event()
     services = asyncio.create_task(serve(settings, list(SERVICES), stop))
     try:
@@ -39,9 +52,46 @@ async def _scenario(settings: Settings, console: Console) -> None:
         accepted = await wait_for_models(settings, CRISIS_ACCEPTED, CrisisEvent, len(GOOD_EVENTS))
         rejected = await wait_for_models(settings, DEAD_LETTERS, DeadLetter, len(BAD_EVENTS))
         _show(console, accepted, rejected)
+        await _show_targeting(console, redis, [e.crisis_id for e in accepted])
     finally:
         stop.set()
         await services
+        await redis.aclose()
+
+
+async def _show_targeting(console: Console, redis: Redis, crisis_ids: list[str]) -> None:
+    table = Table(
+        "crisis",
+        "people",
+        "push",
+        "sms",
+        "email",
+        "unreachable",
+        "islands",
+        "posts",
+        title="Who each crisis reaches (resolver)",
+    )
+    for crisis_id in crisis_ids:
+        status: dict[str, str] = {}
+        for _ in range(100):
+            status = {
+                str(k): str(v)
+                for k, v in (await redis.hgetall(crises.status_key(crisis_id))).items()
+            }
+            if "resolved_at" in status:
+                break
+            await asyncio.sleep(0.1)
+        table.add_row(
+            crisis_id,
+            status.get("people", "0"),
+            status.get("targeted:push", "0"),
+            status.get("targeted:sms", "0"),
+            status.get("targeted:email", "0"),
+            status.get("unreachable", "0"),
+            status.get("islands", "0"),
+            status.get("posts", "").replace(",", " "),
+        )
+    console.print(table)
 
 
 def _show(console: Console, accepted: list[CrisisEvent], rejected: list[DeadLetter]) -> None:

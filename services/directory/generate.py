@@ -13,7 +13,7 @@ from services.directory.cities import CITIES, FRENCH_CITIES, City
 CITY_SPREAD_DEG = 0.08  # standard deviation of homes around the city centre
 CITY_HALF_WIDTH_DEG = 0.35  # homes and islands lie within this half-width of the centre
 ISLAND_GRID = 5  # islands per side of the city box
-CONSULATE_HALF_WIDTH_DEG = 1.5
+CONSULATE_HALF_WIDTH_DEG = 0.75
 TRIP_SHARE = 0.05
 RESERVISTS = 1_000
 SKILLS = (

@@ -3,7 +3,6 @@
 import logging
 
 from aiokafka import ConsumerRecord
-from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
 
 from schemas.crisis import CrisisEvent
@@ -23,15 +22,8 @@ def seen_key(event: CrisisEvent) -> str:
 def register(rt: Runtime) -> None:
     ttl_s = rt.settings.dedupe_ttl_days * 86_400
 
-    # NACK_ON_ERROR: an infrastructure failure re-reads the event; bad input is handled
-    # below and never raises, so the consumer goes on.
-    @rt.broker.subscriber(
-        rt.topic(CRISIS_EVENTS),
-        group_id=rt.settings.group(STAGE),
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        session_timeout_ms=rt.settings.session_timeout_ms,
-    )
+    # Bad input is dead-lettered here and never raises, so the consumer goes on.
+    @rt.subscribe(CRISIS_EVENTS, STAGE)
     async def ingest(msg: KafkaMessage) -> None:
         raw: bytes = msg.body
         record: ConsumerRecord[bytes, bytes] = msg.raw_message

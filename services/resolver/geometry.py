@@ -10,28 +10,81 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from schemas.crisis import Area
+from services.directory.keys import tile_of
 
 EARTH_RADIUS_KM = 6372.7976  # the radius Redis uses for GEO distances
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
 CIRCLE_VERTICES = 64
+# Cell sides divide the directory's 5-degree tiles, so a cell never straddles two tiles.
+CELL_SIZES = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+MAX_CELLS = 400
 
 
 @dataclass(frozen=True)
-class SearchCircle:
-    """A circle Redis GEOSEARCH can query; `exact` when nothing more needs testing."""
+class Cell:
+    """A lon/lat box of an aligned grid: small enough that Redis answers it quickly."""
 
-    lon: float
-    lat: float
-    radius_km: float
-    polygon: BaseGeometry | None = None
+    west: float
+    south: float
+    east: float
+    north: float
 
     @property
-    def exact(self) -> bool:
-        return self.polygon is None
+    def tile(self) -> str:
+        return tile_of(self.south, self.west)
+
+    def box_km(self) -> tuple[float, float, float, float]:
+        """(centre lon, centre lat, width km, height km) of a GEOSEARCH box holding the cell."""
+        widest = math.cos(math.radians(min(abs(self.south), abs(self.north))))
+        if self.south < 0 < self.north:
+            widest = 1.0
+        width = (self.east - self.west) * KM_PER_DEGREE * widest * 1.02 + 0.5
+        height = (self.north - self.south) * KM_PER_DEGREE * 1.02 + 0.5
+        return (self.west + self.east) / 2, (self.south + self.north) / 2, width, height
+
+    def holds(self, lons: NDArray[np.float64], lats: NDArray[np.float64]) -> NDArray[np.bool_]:
+        mask: NDArray[np.bool_] = (
+            (lons >= self.west) & (lons < self.east) & (lats >= self.south) & (lats < self.north)
+        )
+        return mask
+
+
+@dataclass(frozen=True)
+class SearchShape:
+    """One polygon or circle of the area: the grid cells to search and the exact test."""
+
+    shape: BaseGeometry
+    circle: tuple[float, float, float] | None = None  # lon, lat, radius km
+
+    def contains(self, lons: NDArray[np.float64], lats: NDArray[np.float64]) -> NDArray[np.bool_]:
+        if self.circle is not None:
+            lon, lat, radius = self.circle
+            inside: NDArray[np.bool_] = haversine_km_array(lon, lat, lons, lats) <= radius
+            return inside
+        return covers(self.shape, lons, lats)
+
+    def cells(self) -> list[Cell]:
+        west, south, east, north = self.shape.bounds
+        size = next(
+            (s for s in CELL_SIZES if (east - west) * (north - south) / (s * s) <= MAX_CELLS),
+            CELL_SIZES[-1],
+        )
+        cells = []
+        row = math.floor(south / size)
+        while row * size <= north:
+            col = math.floor(west / size)
+            while col * size <= east:
+                cell = Cell(col * size, row * size, (col + 1) * size, (row + 1) * size)
+                if self.shape.intersects(shapely.box(cell.west, cell.south, cell.east, cell.north)):
+                    cells.append(cell)
+                col += 1
+            row += 1
+        return cells
 
 
 @dataclass
 class TargetArea:
-    searches: list[SearchCircle] = field(default_factory=list)
+    searches: list[SearchShape] = field(default_factory=list)
     countries: set[str] = field(default_factory=set)
     regions: set[str] = field(default_factory=set)
     shape: BaseGeometry | None = None  # polygons and circles together, for islands and posts
@@ -54,11 +107,12 @@ def target_area(areas: list[Area]) -> TargetArea:
             if not ring.is_valid:
                 ring = shapely.make_valid(ring)
             shapes.append(ring)
-            target.searches.append(_covering_circle(ring))
+            target.searches.append(SearchShape(ring))
         for circle in area.circles:
             lat, lon = circle.center
-            shapes.append(circle_polygon(lon, lat, circle.radius_km))
-            target.searches.append(SearchCircle(lon, lat, circle.radius_km))
+            traced = circle_polygon(lon, lat, circle.radius_km)
+            shapes.append(traced)
+            target.searches.append(SearchShape(traced.buffer(0.01), (lon, lat, circle.radius_km)))
         target.countries.update(area.countries)
         target.regions.update(area.regions)
     if shapes:
@@ -73,6 +127,16 @@ def covers(
     points = shapely.points(lons, lats)
     mask: NDArray[np.bool_] = shapely.covers(polygon, points)
     return mask
+
+
+def haversine_km_array(
+    lon: float, lat: float, lons: NDArray[np.float64], lats: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    phi1, phi2 = math.radians(lat), np.radians(lats)
+    dphi, dlambda = phi2 - phi1, np.radians(lons - lon)
+    a = np.sin(dphi / 2) ** 2 + math.cos(phi1) * np.cos(phi2) * np.sin(dlambda / 2) ** 2
+    distance: NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    return distance
 
 
 def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -99,13 +163,3 @@ def circle_polygon(lon: float, lat: float, radius_km: float) -> Polygon:
         )
         points.append((math.degrees(lambda2), math.degrees(phi2)))
     return Polygon(points)
-
-
-def _covering_circle(polygon: BaseGeometry) -> SearchCircle:
-    minx, miny, maxx, maxy = polygon.bounds
-    lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
-    corners = [(minx, miny), (minx, maxy), (maxx, miny), (maxx, maxy)]
-    radius = max(haversine_km(lon, lat, x, y) for x, y in corners)
-    # The bounding box's corners bound the polygon; the margin absorbs the curvature of
-    # its edges between corners.
-    return SearchCircle(lon, lat, radius * 1.01 + 1.0, polygon)

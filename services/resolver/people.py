@@ -1,7 +1,6 @@
 """Nationals in the crisis area, at home or on an active trip, each once, in chunks."""
 
 import json
-import math
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from datetime import date
@@ -11,10 +10,9 @@ import numpy as np
 from redis.asyncio import Redis
 
 from services.directory import keys
-from services.resolver.geometry import SearchCircle, TargetArea, covers
+from services.resolver.geometry import Cell, SearchShape, TargetArea
 
 CHUNK = 500
-KM_PER_DEGREE = 111.19
 
 Person = dict[str, Any]  # a national's stored record; location may be a trip's
 
@@ -34,10 +32,10 @@ class PeopleFinder:
 
     async def _homes(self) -> AsyncIterator[list[Person]]:
         for search in self.area.searches:
-            for tile in _tiles(search):
-                ids = await _search(self.redis, keys.national_geo(tile), search)
+            for cell in search.cells():
+                ids = await _search(self.redis, keys.national_geo(cell.tile), cell, search)
                 for chunk in _chunks(self._unseen(ids)):
-                    yield await _records(self.redis, keys.national_data(tile), chunk)
+                    yield await _records(self.redis, keys.national_data(cell.tile), chunk)
         coded = await _coded_members(self.redis, "national", self.area)
         by_tile = await _by_tile(self.redis, keys.NATIONAL_WHERE, self._unseen(coded))
         for tile, ids in by_tile.items():
@@ -47,10 +45,10 @@ class PeopleFinder:
     async def _travellers(self) -> AsyncIterator[list[Person]]:
         trips: list[Person] = []
         for search in self.area.searches:
-            for tile in _tiles(search):
-                ids = await _search(self.redis, keys.trip_geo(tile), search)
+            for cell in search.cells():
+                ids = await _search(self.redis, keys.trip_geo(cell.tile), cell, search)
                 for chunk in _chunks(ids):
-                    trips.extend(await _records(self.redis, keys.trip_data(tile), chunk))
+                    trips.extend(await _records(self.redis, keys.trip_data(cell.tile), chunk))
         coded = await _coded_members(self.redis, "trip", self.area)
         for tile, ids in (await _by_tile(self.redis, keys.TRIP_WHERE, coded)).items():
             for chunk in _chunks(ids):
@@ -79,28 +77,20 @@ class PeopleFinder:
         return fresh
 
 
-async def _search(redis: Redis, key: str, search: SearchCircle) -> list[str]:
+async def _search(redis: Redis, key: str, cell: Cell, search: SearchShape) -> list[str]:
+    lon, lat, width, height = cell.box_km()
     found = cast(
         list[tuple[str, tuple[float, float]]],
         await redis.geosearch(
-            key,
-            longitude=search.lon,
-            latitude=search.lat,
-            radius=search.radius_km,
-            unit="km",
-            withcoord=True,
+            key, longitude=lon, latitude=lat, width=width, height=height, unit="km", withcoord=True
         ),
     )
     if not found:
         return []
-    ids = [member for member, _ in found]
-    if search.exact:
-        return ids
-    assert search.polygon is not None
     lons = np.fromiter((coord[0] for _, coord in found), np.float64, len(found))
     lats = np.fromiter((coord[1] for _, coord in found), np.float64, len(found))
-    inside = covers(search.polygon, lons, lats)
-    return [member for member, keep in zip(ids, inside, strict=True) if keep]
+    keep = cell.holds(lons, lats) & search.contains(lons, lats)
+    return [member for (member, _), inside in zip(found, keep, strict=True) if inside]
 
 
 async def _records(redis: Redis, key: str, ids: list[str]) -> list[Person]:
@@ -125,17 +115,6 @@ async def _by_tile(redis: Redis, where_key: str, ids: list[str]) -> dict[str, li
             if placement:
                 grouped[str(placement).split("|", 1)[0]].append(row_id)
     return grouped
-
-
-def _tiles(search: SearchCircle) -> list[str]:
-    dlat = search.radius_km / KM_PER_DEGREE
-    dlon = dlat / max(0.01, math.cos(math.radians(min(89.0, abs(search.lat) + dlat))))
-    return keys.tiles_covering(
-        max(-180.0, search.lon - dlon),
-        max(-90.0, search.lat - dlat),
-        min(180.0, search.lon + dlon),
-        min(90.0, search.lat + dlat),
-    )
 
 
 def _chunks(items: list[str], size: int = CHUNK) -> Iterable[list[str]]:

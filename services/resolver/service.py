@@ -4,7 +4,6 @@ import logging
 from collections import Counter
 from datetime import UTC, datetime
 
-from faststream import AckPolicy
 from redis.typing import EncodableT, FieldT
 
 from schemas.alerts import AlertJob, LeaderAlert, Recipient, ReservistCandidates
@@ -17,6 +16,7 @@ from schemas.topics import (
     RESERVIST_CANDIDATES,
 )
 from services.common import crises
+from services.common.in_flight import InFlight
 from services.common.runtime import Runtime
 from services.directory.records import IslandRow
 from services.resolver.directory_view import DirectoryCache, DirectoryView
@@ -78,6 +78,7 @@ class Resolver:
         self, event: CrisisEvent, area: TargetArea, view: DirectoryView, counts: Counter[str]
     ) -> int:
         topic = self.rt.topic(ALERT_JOBS_PRIORITY if event.is_priority else ALERT_JOBS)
+        in_flight = InFlight()
         jobs = 0
         async for people in PeopleFinder(self.rt.redis, area, event.sent.date()).people():
             batch = recipients(people, view, event.channels, counts)
@@ -93,8 +94,9 @@ class Resolver:
                 recipients=batch,
                 created_at=datetime.now(UTC),
             )
-            await self.rt.broker.publish(job, topic, key=job_id.encode())
+            await in_flight.add(self.rt.broker.publish(job, topic, key=job_id.encode()))
             jobs += 1
+        await in_flight.drain()
         return jobs
 
     def _islands(self, area: TargetArea, view: DirectoryView) -> list[IslandRow]:
@@ -169,13 +171,8 @@ class Resolver:
 
 def register(rt: Runtime) -> None:
     resolver = Resolver(rt)
+    rt.startup.append(resolver.cache.current)
 
-    @rt.broker.subscriber(
-        rt.topic(CRISIS_ACCEPTED),
-        group_id=rt.settings.group(STAGE),
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        session_timeout_ms=rt.settings.session_timeout_ms,
-    )
+    @rt.subscribe(CRISIS_ACCEPTED, STAGE)
     async def resolve(event: CrisisEvent) -> None:
         await resolver.handle(event)

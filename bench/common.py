@@ -1,0 +1,101 @@
+"""Shared pieces of the benchmarks: the directory, the crisis, process memory."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+from schemas.crisis import CrisisEvent
+from services.directory.generate import generate_directory
+from services.directory.importer import import_files
+
+DATA = Path(__file__).parent / "data"
+LONDON = [(51.10, -0.75), (51.10, 0.45), (51.90, 0.45), (51.90, -0.75), (51.10, -0.75)]
+
+
+def directory_file(nationals: int, seed: int = 1) -> Path:
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"directory-{nationals}-{seed}.geojson"
+    if not path.exists():
+        started = time.perf_counter()
+        generate_directory(path, nationals, seed)
+        print(f"generated {path.name} in {time.perf_counter() - started:.1f} s")
+    return path
+
+
+async def load_directory(redis_url: str, path: Path) -> float:
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    started = time.perf_counter()
+    report = await import_files(redis, [path])
+    elapsed = time.perf_counter() - started
+    await redis.aclose()
+    assert not report.rejected, report.rejected[:3]
+    print(f"imported {dict(report.imported)} in {elapsed:.1f} s")
+    return elapsed
+
+
+def london_crisis(identifier: str, severity: str = "Extreme") -> CrisisEvent:
+    now = datetime.now(UTC)
+    return CrisisEvent.model_validate(
+        {
+            "identifier": identifier,
+            "sender": "bench@vigie",
+            "sent": now.isoformat(),
+            "msg_type": "Alert",
+            "category": ["Security"],
+            "event": "Attack",
+            "urgency": "Immediate",
+            "severity": severity,
+            "certainty": "Observed",
+            "info": [
+                {
+                    "language": "fr",
+                    "headline": "Attaque à Londres : restez à l'abri",
+                    "instruction": "Restez à l'intérieur et suivez les consignes.",
+                },
+                {
+                    "language": "en",
+                    "headline": "Attack in London: shelter in place",
+                    "instruction": "Stay indoors and follow instructions.",
+                },
+            ],
+            "areas": [{"description": "Greater London", "polygons": [{"points": LONDON}]}],
+            "reservist_needs": [
+                {
+                    "need_id": "med",
+                    "skill": "medicine",
+                    "count": 3,
+                    "languages": ["fr", "en"],
+                    "deadline": (now + timedelta(hours=12)).isoformat(),
+                }
+            ],
+        }
+    )
+
+
+def ocean_crisis(identifier: str) -> CrisisEvent:
+    """A crisis where nobody lives (mid-Atlantic), to warm consumers up."""
+    event = london_crisis(identifier).model_dump()
+    event["areas"] = [
+        {"description": "Atlantic", "circles": [{"center": (-30.0, -20.0), "radius_km": 10}]}
+    ]
+    event["reservist_needs"] = []
+    return CrisisEvent.model_validate(event)
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("benchmark condition not reached")
+        await asyncio.sleep(0.05)

@@ -1,0 +1,111 @@
+"""Resolution benchmark: a 1,000,000-national directory, a crisis covering ~100,000.
+
+    .venv/bin/python -m bench.resolve [--nationals 1000000]
+
+Reports the import time, then for the resolver (its own process): time from the accepted
+event to the first and the last fan-out job on the bus, people targeted, and peak RSS.
+"""
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from aiokafka import AIOKafkaConsumer
+from faststream.kafka import KafkaBroker
+from redis.asyncio import Redis
+
+from bench.common import (
+    directory_file,
+    load_directory,
+    london_crisis,
+    ocean_crisis,
+    peak_rss_mib,
+    wait_until,
+)
+from schemas.alerts import AlertJob
+from schemas.topics import ALERT_JOBS_PRIORITY, CRISIS_ACCEPTED
+from services.common import crises
+from services.common.config import Settings
+from services.common.runtime import make_broker
+from services.embedded.stack import EmbeddedStack
+
+
+async def measure(settings: Settings, resolver_pid: int) -> None:
+    redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    jobs = AIOKafkaConsumer(
+        settings.topic(ALERT_JOBS_PRIORITY),
+        bootstrap_servers=settings.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        fetch_max_bytes=64 * 2**20,
+    )
+    await jobs.start()
+    broker = make_broker(settings)
+    await broker.connect()
+    await warm_up(settings, broker, redis)
+    event = london_crisis("BENCH-1")
+    published = time.time()
+    await broker.publish(event, settings.topic(CRISIS_ACCEPTED), key=b"BENCH-1")
+
+    await wait_until(lambda: resolved(redis, "BENCH-1"))
+    status = {
+        str(k): str(v) for k, v in (await redis.hgetall(crises.status_key("BENCH-1"))).items()
+    }
+    timestamps: list[float] = []
+    recipients = 0
+    while len(timestamps) < int(status["jobs"]):
+        for records in (await jobs.getmany(timeout_ms=1000)).values():
+            for record in records:
+                timestamps.append(record.timestamp / 1000)
+                recipients += len(AlertJob.model_validate_json(record.value).recipients)
+    print(
+        f"people in the area: {status['people']}, recipients in jobs: {recipients}, "
+        f"jobs: {status['jobs']}"
+    )
+    print(f"accepted event -> first job: {min(timestamps) - published:.3f} s")
+    print(f"accepted event -> last job:  {max(timestamps) - published:.3f} s")
+    print(f"resolver peak RSS: {peak_rss_mib(resolver_pid):.0f} MiB")
+    await jobs.stop()
+    await broker.stop()
+    await redis.aclose()
+
+
+async def resolved(redis: Redis, crisis_id: str) -> bool:
+    return bool(await redis.hget(crises.status_key(crisis_id), "resolved_at"))
+
+
+async def warm_up(settings: Settings, broker: KafkaBroker, redis: Redis) -> None:
+    """A crisis over empty ocean first: measure a resolver that has joined its group."""
+    event = ocean_crisis("BENCH-WARMUP")
+    await broker.publish(event, settings.topic(CRISIS_ACCEPTED), key=b"BENCH-WARMUP")
+    await wait_until(lambda: resolved(redis, "BENCH-WARMUP"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--nationals", type=int, default=1_000_000)
+    args = parser.parse_args()
+    path = directory_file(args.nationals)
+    with EmbeddedStack() as stack:
+        settings = stack.settings()
+        asyncio.run(load_directory(stack.redis_url, path))
+        env = {
+            **os.environ,
+            "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+            "VIGIE_REDIS_URL": stack.redis_url,
+        }
+        resolver = subprocess.Popen(
+            [sys.executable, "-m", "services.cli.main", "run", "resolver", "--quiet"], env=env
+        )
+        try:
+            asyncio.run(measure(settings, resolver.pid))
+        finally:
+            resolver.send_signal(signal.SIGTERM)
+            resolver.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
