@@ -4,25 +4,33 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel
 
-from schemas.crisis import Channel
+from schemas.crisis import Channel, MsgType
 
 
 class Outcome(StrEnum):
     SENT = "sent"
     FAILED = "failed"
-    SKIPPED_CANCELLED = "skipped_cancelled"
-    NO_CONTACT = "no_contact"
+    SKIPPED_CANCELLED = "skipped"  # the crisis was cancelled before this send
+    NOT_NEEDED = "not_needed"  # a correction to someone the withdrawn alert never reached
 
 
-class DeliveryReport(BaseModel):
-    crisis_id: str
-    event_identifier: str
+class DeliveryOutcome(BaseModel):
     person_id: str
-    channel: Channel
     outcome: Outcome
     attempts: int
     post_id: str | None = None
     error: str | None = None
+
+
+class DeliveryReport(BaseModel):
+    """What became of one channel of one fan-out job, person by person."""
+
+    crisis_id: str
+    event_identifier: str
+    msg_type: MsgType
+    job_id: str
+    channel: Channel
+    outcomes: list[DeliveryOutcome]
     at: AwareDatetime
 
 

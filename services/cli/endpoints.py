@@ -19,9 +19,6 @@ def connected_settings() -> Settings:
             err=True,
         )
         raise typer.Exit(2)
-    return settings.model_copy(
-        update={
-            "kafka_bootstrap": settings.kafka_bootstrap or state["kafka_bootstrap"],
-            "redis_url": settings.redis_url or state["redis_url"],
-        }
-    )
+    # What the environment sets wins over what the running stack announced.
+    found = {k: v for k, v in state.items() if k in Settings.model_fields}
+    return Settings(**{**found, **settings.model_dump(exclude_unset=True)})

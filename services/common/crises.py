@@ -4,6 +4,8 @@ from redis.asyncio import Redis
 
 from schemas.crisis import CrisisEvent, MsgType
 
+# Status counters of an Alert, an Update and a Cancel's corrections are kept apart.
+COUNTER_PREFIX = {MsgType.ALERT: "", MsgType.UPDATE: "update:", MsgType.CANCEL: "cancel:"}
 CANCELLED = "cancelled"
 ACTIVE = "active"
 

@@ -4,6 +4,7 @@ import contextlib
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -100,6 +101,33 @@ def start_broker() -> ManagedProcess:
     )
     wait_for_port(port, process, "Kafka-protocol broker (tansu)")
     return ManagedProcess("broker", port, process)
+
+
+@dataclass
+class ProvidersProcess(ManagedProcess):
+    smtp_port: int = 0
+
+    def urls(self) -> dict[str, str]:
+        http = f"127.0.0.1:{self.port}"
+        return {
+            "sms_url": f"json://{http}/sms?:to={{to}}&+Idempotency-Key={{key}}",
+            "push_url": f"json://{http}/push?:to={{to}}&+Idempotency-Key={{key}}",
+            "email_url": f"mailto://127.0.0.1:{self.smtp_port}?from=alertes@vigie.local"
+            "&to={to}&+Idempotency-Key={key}&mode=insecure",
+        }
+
+
+def start_providers(redis_url: str) -> ProvidersProcess:
+    http_port, smtp_port = free_port(), free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.providers", redis_url, str(http_port), str(smtp_port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    wait_for_port(http_port, process, "local HTTP gateway")
+    wait_for_port(smtp_port, process, "local SMTP server")
+    return ProvidersProcess("providers", http_port, process, smtp_port)
 
 
 def start_redis(appendonly: bool = True) -> RedisProcess:

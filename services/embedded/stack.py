@@ -4,14 +4,21 @@ import asyncio
 import json
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
 from services.common.config import Settings
 from services.common.topic_admin import create_topics
-from services.embedded.processes import ManagedProcess, RedisProcess, start_broker, start_redis
+from services.embedded.processes import (
+    ManagedProcess,
+    ProvidersProcess,
+    RedisProcess,
+    start_broker,
+    start_providers,
+    start_redis,
+)
 
 STATE_FILE = "embedded.json"
 
@@ -20,7 +27,7 @@ STATE_FILE = "embedded.json"
 class EmbeddedStack:
     broker: ManagedProcess | None = None
     redis: RedisProcess | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    providers: ProvidersProcess | None = None
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -35,19 +42,21 @@ class EmbeddedStack:
     def start(self, topic_prefix: str = "") -> Self:
         self.broker = start_broker()
         self.redis = start_redis()
+        self.providers = start_providers(self.redis.url)
         asyncio.run(create_topics(self.settings(topic_prefix)))
         return self
 
     def settings(self, topic_prefix: str = "", **overrides: object) -> Settings:
+        urls: dict[str, object] = dict(self.providers.urls()) if self.providers else {}
         return Settings(
             kafka_bootstrap=self.kafka_bootstrap,
             redis_url=self.redis_url,
             topic_prefix=topic_prefix,
-            **overrides,  # type: ignore[arg-type]
+            **{**urls, **overrides},  # type: ignore[arg-type]
         )
 
     def stop(self) -> None:
-        for process in (self.broker, self.redis):
+        for process in (self.providers, self.broker, self.redis):
             if process is not None:
                 process.stop()
         if self.redis is not None:
@@ -69,7 +78,7 @@ class EmbeddedStack:
             "pid": os.getpid(),
             "kafka_bootstrap": self.kafka_bootstrap,
             "redis_url": self.redis_url,
-            **self.extra,
+            **(self.providers.urls() if self.providers else {}),
         }
         path.write_text(json.dumps(state, indent=2))
         return path

@@ -156,7 +156,7 @@ class Resolver:
         posts: list[str],
     ) -> None:
         # Set, not incremented: a re-read of this event must not count people twice.
-        prefix = "cancel:" if event.msg_type is MsgType.CANCEL else ""
+        prefix = crises.COUNTER_PREFIX[event.msg_type]
         fields: dict[FieldT, EncodableT] = {f"{prefix}{k}": v for k, v in counts.items()}
         fields.update(
             {

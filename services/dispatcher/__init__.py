@@ -1,0 +1,1 @@
+"""Dispatcher: fan-out jobs to push, SMS and email through apprise, once each."""

@@ -1,0 +1,104 @@
+"""Which (event, person, channel) deliveries were claimed, sent, failed or skipped.
+
+A delivery is claimed before its provider call and settled after it. A claim left by a
+sender that died is taken over once its lease expires, so a crash never loses a message;
+the provider's idempotency key (the event identifier) keeps that retry from showing twice.
+Counters move in the same transaction as the settled state, so they count each once.
+"""
+
+import time
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from schemas.crisis import Channel, MsgType
+from schemas.delivery import Outcome
+from services.common.crises import COUNTER_PREFIX, status_key
+
+_CLAIM = """
+local now, lease = tonumber(ARGV[1]), tonumber(ARGV[2])
+local claimed = {}
+for i = 3, #ARGV do
+  local state = redis.call('HGET', KEYS[1], ARGV[i])
+  if (not state) or (string.sub(state, 1, 8) == 'sending:'
+                     and tonumber(string.sub(state, 9)) < now - lease) then
+    redis.call('HSET', KEYS[1], ARGV[i], 'sending:' .. ARGV[1])
+    claimed[#claimed + 1] = 1
+  else
+    claimed[#claimed + 1] = 0
+  end
+end
+return claimed
+"""
+
+
+def deliveries_key(crisis_id: str) -> str:
+    return f"deliveries:{{{crisis_id}}}"
+
+
+def alerted_key(crisis_id: str) -> str:
+    """(person, channel) -> the last alert or update that reached them."""
+    return f"alerted:{{{crisis_id}}}"
+
+
+def addressbook_key(crisis_id: str) -> str:
+    """channel:address -> person, to show who received what (`vigie outbox`)."""
+    return f"addressbook:{{{crisis_id}}}"
+
+
+@dataclass(frozen=True)
+class Settled:
+    person_id: str
+    post_id: str | None
+    address: str | None
+    outcome: Outcome
+
+
+class Ledger:
+    def __init__(self, redis: Redis, lease_s: float) -> None:
+        self.redis = redis
+        self.lease_s = lease_s
+        self.claim_script = redis.register_script(_CLAIM)
+
+    async def claim(
+        self, crisis_id: str, event_id: str, channel: Channel, person_ids: list[str]
+    ) -> list[bool]:
+        if not person_ids:
+            return []
+        fields = [f"{event_id}|{p}|{channel.value}" for p in person_ids]
+        result = await self.claim_script(
+            keys=[deliveries_key(crisis_id)], args=[time.time(), self.lease_s, *fields]
+        )
+        return [bool(x) for x in result]
+
+    async def alerted(self, crisis_id: str, channel: Channel, person_ids: list[str]) -> list[bool]:
+        if not person_ids:
+            return []
+        found = await self.redis.hmget(
+            alerted_key(crisis_id), [f"{p}|{channel.value}" for p in person_ids]
+        )
+        return [value is not None for value in found]
+
+    async def settle(
+        self, crisis_id: str, event_id: str, kind: MsgType, channel: Channel, settled: list[Settled]
+    ) -> None:
+        prefix = COUNTER_PREFIX[kind]
+        pipe = self.redis.pipeline(transaction=True)
+        status = status_key(crisis_id)
+        for item in settled:
+            pipe.hset(
+                deliveries_key(crisis_id),
+                f"{event_id}|{item.person_id}|{channel.value}",
+                item.outcome.value,
+            )
+            pipe.hincrby(status, f"{prefix}{item.outcome.value}:{channel.value}", 1)
+            pipe.hincrby(
+                status, f"post:{item.post_id}:{prefix}{item.outcome.value}:{channel.value}", 1
+            )
+            if item.outcome is Outcome.SENT and item.address:
+                pipe.hset(
+                    addressbook_key(crisis_id), f"{channel.value}:{item.address}", item.person_id
+                )
+                if kind is not MsgType.CANCEL:
+                    pipe.hset(alerted_key(crisis_id), f"{item.person_id}|{channel.value}", event_id)
+        await pipe.execute()

@@ -1,0 +1,95 @@
+"""The text each channel carries, in the person's language, from template files."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from schemas.crisis import Channel, CrisisEvent
+from services.dispatcher.segments import sms_segments
+
+TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATE_LANGUAGES = ("fr", "en")
+MAX_SMS_SEGMENTS = 2
+MAX_PUSH_BODY = 240
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class PostInfo:
+    name: str
+    emergency_phone: str
+
+
+UNKNOWN_POST = PostInfo("", "")
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html"]),
+        keep_trailing_newline=False,
+    )
+
+
+def render(
+    channel: Channel,
+    event: CrisisEvent,
+    language: str,
+    post: PostInfo,
+    correcting: CrisisEvent | None = None,
+) -> Message:
+    """The message for one channel. A Cancel corrects `correcting`, the alert it withdraws."""
+    primary = language.split("-")[0]
+    chrome = primary if primary in TEMPLATE_LANGUAGES else "fr"
+    text_event = correcting or event
+    info = text_event.info_for(primary)
+    context = {
+        "kind": event.msg_type.value,
+        "headline": info.headline,
+        "description": info.description,
+        "instruction": info.instruction,
+        "emergency_phone": post.emergency_phone,
+        "post_name": post.name,
+        "event_identifier": event.identifier,
+    }
+    if channel is Channel.SMS:
+        return Message("", _fit_sms(chrome, context))
+    if channel is Channel.PUSH:
+        body = _template(chrome, "push_body", context)
+        return Message(_template(chrome, "push_title", context), _shorten(body, MAX_PUSH_BODY))
+    return Message(
+        _template(chrome, "email_subject", context), _template(chrome, "email_body", context)
+    )
+
+
+def _template(language: str, name: str, context: dict[str, str]) -> str:
+    return _environment().get_template(f"{language}/{name}.j2").render(context).strip()
+
+
+def _fit_sms(language: str, context: dict[str, str]) -> str:
+    """Shorten the instruction, then the headline, until the SMS fits its segments; the
+    emergency number is never cut."""
+    fitted = dict(context)
+    for field in ("instruction", "headline"):
+        text = _template(language, "sms", fitted)
+        while sms_segments(text) > MAX_SMS_SEGMENTS and fitted[field]:
+            words = fitted[field].removesuffix("...").split()
+            kept = " ".join(words[:-1]).rstrip(".,;:!?")
+            fitted[field] = kept + "..." if kept else ""
+            text = _template(language, "sms", fitted)
+        if sms_segments(text) <= MAX_SMS_SEGMENTS:
+            return text
+    return text
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."

@@ -1,0 +1,67 @@
+"""Hand one message to many addresses of a channel through apprise, with a timeout."""
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
+
+import apprise
+
+from schemas.crisis import Channel
+from services.common.config import Settings
+from services.dispatcher.messages import Message
+
+log = logging.getLogger("vigie.dispatcher.sender")
+# apprise plugins are blocking (requests, smtplib): they run on threads of their own so a
+# slow provider does not take the default executor from everyone else.
+_EXECUTOR = ThreadPoolExecutor(max_workers=32, thread_name_prefix="apprise")
+
+
+class ProviderError(RuntimeError):
+    pass
+
+
+class Sender:
+    def __init__(self, settings: Settings) -> None:
+        self.timeout_s = settings.provider_timeout_s
+        self.templates = {
+            Channel.SMS: settings.sms_url,
+            Channel.EMAIL: settings.email_url,
+            Channel.PUSH: settings.push_url,
+        }
+
+    def configured(self, channel: Channel) -> bool:
+        return self.templates[channel] is not None
+
+    async def send(
+        self, channel: Channel, addresses: list[str], message: Message, key: str
+    ) -> None:
+        """Raises ProviderError when the provider did not take the message."""
+        template = self.templates[channel]
+        if template is None:
+            raise ProviderError(f"no provider URL configured for {channel.value}")
+        url = (
+            template.get_secret_value()
+            .replace("{to}", quote(",".join(addresses), safe="@,"))
+            .replace("{key}", quote(key, safe=""))
+        )
+        loop = asyncio.get_running_loop()
+        try:
+            ok = await asyncio.wait_for(
+                loop.run_in_executor(_EXECUTOR, _notify, url, message), self.timeout_s
+            )
+        except TimeoutError:
+            raise ProviderError(
+                f"{channel.value} provider did not answer within {self.timeout_s:.0f} s"
+            ) from None
+        if not ok:
+            raise ProviderError(f"{channel.value} provider refused the message")
+
+
+def _notify(url: str, message: Message) -> bool:
+    notifier = apprise.Apprise()
+    if not notifier.add(url):
+        return False
+    for plugin in notifier:
+        plugin.request_rate_per_sec = 0  # our own rate limiter decides the pace
+    return bool(notifier.notify(title=message.title, body=message.body))

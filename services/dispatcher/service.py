@@ -1,0 +1,268 @@
+"""The dispatcher consumer groups: fan-out jobs -> providers, once per person and channel.
+
+Two lanes: Extreme/Immediate jobs have their own topic and consumer group, so routine
+traffic queued on the other topic cannot delay them.
+"""
+
+import asyncio
+import json
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from schemas.alerts import AlertJob, Recipient
+from schemas.crisis import Channel, CrisisEvent, MsgType
+from schemas.delivery import DeliveryOutcome, DeliveryReport, Outcome
+from schemas.topics import ALERT_JOBS, ALERT_JOBS_PRIORITY, DELIVERY_REPORTS, Topic
+from services.common import crises
+from services.common.runtime import Runtime
+from services.dispatcher.ledger import Ledger, Settled
+from services.dispatcher.messages import Message, render
+from services.dispatcher.posts import PostBook
+from services.dispatcher.rate_limit import RateLimiter
+from services.dispatcher.sender import ProviderError, Sender
+
+log = logging.getLogger("vigie.dispatcher")
+
+
+@dataclass(frozen=True)
+class Attempted:
+    recipient: Recipient
+    sent: bool
+    attempts: int
+    error: str | None = None
+
+
+class Dispatcher:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        settings = rt.settings
+        self.sender = Sender(settings)
+        self.limiter = RateLimiter(rt.redis, settings.rate_limits)
+        self.ledger = Ledger(rt.redis, settings.claim_lease_s)
+        self.posts = PostBook(rt.redis)
+        self.events: dict[tuple[str, str], CrisisEvent] = {}
+
+    async def handle(self, job: AlertJob) -> None:
+        event = await self._event(job.crisis_id, job.event_identifier)
+        withdrawn = None
+        if job.msg_type is MsgType.CANCEL:
+            withdrawn = await crises.latest_alert(self.rt.redis, job.crisis_id)
+        await asyncio.gather(
+            *(self._channel(job, event, withdrawn, channel) for channel in Channel)
+        )
+
+    async def _event(self, crisis_id: str, identifier: str) -> CrisisEvent:
+        cached = self.events.get((crisis_id, identifier))
+        if cached is None:
+            cached = await crises.event(self.rt.redis, crisis_id, identifier)
+            if cached is None:  # the resolver stores it before any job: a real fault
+                raise LookupError(f"event {identifier} of crisis {crisis_id} is not stored")
+            self.events[(crisis_id, identifier)] = cached
+        return cached
+
+    async def _channel(
+        self, job: AlertJob, event: CrisisEvent, withdrawn: CrisisEvent | None, channel: Channel
+    ) -> None:
+        people = [r for r in job.recipients if channel in r.channels]
+        claimed = await self.ledger.claim(
+            job.crisis_id, event.identifier, channel, [r.person_id for r in people]
+        )
+        todo = [r for r, mine in zip(people, claimed, strict=True) if mine]
+        if not todo:
+            return
+        outcomes: list[DeliveryOutcome] = []
+        if job.msg_type is MsgType.CANCEL:
+            reached = await self.ledger.alerted(job.crisis_id, channel, [r.person_id for r in todo])
+            never = [r for r, was in zip(todo, reached, strict=True) if not was]
+            outcomes += await self._settle(
+                job, event, channel, [(r, Outcome.NOT_NEEDED) for r in never]
+            )
+            todo = [r for r, was in zip(todo, reached, strict=True) if was]
+        posts = await self.posts.current()
+        groups: dict[tuple[str, str | None], list[Recipient]] = defaultdict(list)
+        for recipient in todo:
+            groups[(recipient.language, recipient.post_id)].append(recipient)
+        size = self.rt.settings.batch_sizes.get(channel.value, 100)
+        for (language, post_id), group in groups.items():
+            message = render(channel, event, language, PostBook.info(posts, post_id), withdrawn)
+            for start in range(0, len(group), size):
+                batch = group[start : start + size]
+                if job.msg_type is not MsgType.CANCEL and await crises.is_cancelled(
+                    self.rt.redis, job.crisis_id
+                ):
+                    outcomes += await self._settle(
+                        job, event, channel, [(r, Outcome.SKIPPED_CANCELLED) for r in batch]
+                    )
+                    continue
+                outcomes += await self._send(job, event, channel, batch, message)
+        await self._report(job, event, channel, outcomes)
+
+    async def _send(
+        self,
+        job: AlertJob,
+        event: CrisisEvent,
+        channel: Channel,
+        batch: list[Recipient],
+        message: Message,
+    ) -> list[DeliveryOutcome]:
+        await self.limiter.acquire(channel.value, len(batch))
+        attempted = await self._deliver(channel, batch, message, event.identifier)
+        outcomes = await self._settle(
+            job,
+            event,
+            channel,
+            [(a.recipient, Outcome.SENT if a.sent else Outcome.FAILED) for a in attempted],
+            {a.recipient.person_id: a for a in attempted},
+        )
+        sent = [a.recipient for a in attempted if a.sent]
+        if (
+            sent
+            and job.msg_type is not MsgType.CANCEL
+            and await crises.is_cancelled(self.rt.redis, job.crisis_id)
+        ):
+            # The Cancel may have checked who was alerted before this batch was settled:
+            # correct these people here; the ledger keeps it to one correction each.
+            await self._correct_now(job, event, channel, sent)
+        return outcomes
+
+    async def _deliver(
+        self, channel: Channel, batch: list[Recipient], message: Message, key: str
+    ) -> list[Attempted]:
+        addresses = [r.contacts.for_channel(channel) or "" for r in batch]
+        try:
+            await self.sender.send(channel, addresses, message, key)
+            return [Attempted(r, True, 1) for r in batch]
+        except ProviderError as exc:
+            log.warning(
+                "%s batch of %d failed (%s); retrying one by one", channel.value, len(batch), exc
+            )
+        # One bad recipient must not sink the rest: each is retried on its own.
+        return list(await asyncio.gather(*(self._retry(channel, r, message, key) for r in batch)))
+
+    async def _retry(
+        self, channel: Channel, recipient: Recipient, message: Message, key: str
+    ) -> Attempted:
+        settings = self.rt.settings
+        error = ""
+        for attempt in range(2, settings.send_attempts + 1):
+            delay = settings.retry_base_s * 2 ** (attempt - 2)
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            try:
+                await self.sender.send(
+                    channel, [recipient.contacts.for_channel(channel) or ""], message, key
+                )
+                return Attempted(recipient, True, attempt)
+            except ProviderError as exc:
+                error = str(exc)
+        return Attempted(recipient, False, settings.send_attempts, error)
+
+    async def _settle(
+        self,
+        job: AlertJob,
+        event: CrisisEvent,
+        channel: Channel,
+        results: list[tuple[Recipient, Outcome]],
+        attempts: dict[str, Attempted] | None = None,
+    ) -> list[DeliveryOutcome]:
+        await self.ledger.settle(
+            job.crisis_id,
+            event.identifier,
+            job.msg_type,
+            channel,
+            [
+                Settled(r.person_id, r.post_id, r.contacts.for_channel(channel), outcome)
+                for r, outcome in results
+            ],
+        )
+        outcomes = []
+        for recipient, outcome in results:
+            tried = (attempts or {}).get(recipient.person_id)
+            outcomes.append(
+                DeliveryOutcome(
+                    person_id=recipient.person_id,
+                    outcome=outcome,
+                    post_id=recipient.post_id,
+                    attempts=tried.attempts if tried else 0,
+                    error=tried.error if tried else None,
+                )
+            )
+            if outcome is Outcome.FAILED:
+                await self._dead_letter(job, channel, recipient, tried)
+        return outcomes
+
+    async def _correct_now(
+        self, job: AlertJob, event: CrisisEvent, channel: Channel, people: list[Recipient]
+    ) -> None:
+        cancel_id = await self.rt.redis.hget(crises.crisis_key(job.crisis_id), "cancelled_by")
+        if not cancel_id:
+            return
+        cancel = await self._event(job.crisis_id, str(cancel_id))
+        correction = job.model_copy(
+            update={
+                "msg_type": MsgType.CANCEL,
+                "event_identifier": cancel.identifier,
+                "recipients": people,
+            }
+        )
+        await self._channel(correction, cancel, event, channel)
+
+    async def _report(
+        self, job: AlertJob, event: CrisisEvent, channel: Channel, outcomes: list[DeliveryOutcome]
+    ) -> None:
+        if outcomes:
+            report = DeliveryReport(
+                crisis_id=job.crisis_id,
+                event_identifier=event.identifier,
+                msg_type=job.msg_type,
+                job_id=job.job_id,
+                channel=channel,
+                outcomes=outcomes,
+                at=datetime.now(UTC),
+            )
+            await self.rt.broker.publish(
+                report, self.rt.topic(DELIVERY_REPORTS), key=job.crisis_id.encode()
+            )
+
+    async def _dead_letter(
+        self, job: AlertJob, channel: Channel, recipient: Recipient, tried: Attempted | None
+    ) -> None:
+        attempts = tried.attempts if tried else 0
+        reason = (
+            f"{channel.value} to {recipient.person_id} failed after {attempts} "
+            f"attempt(s): {tried.error if tried else 'unknown error'}"
+        )
+        # The payload names the person, never their contact point.
+        payload = json.dumps(
+            {
+                "crisis_id": job.crisis_id,
+                "job_id": job.job_id,
+                "person_id": recipient.person_id,
+                "channel": channel.value,
+            }
+        )
+        await self.rt.dead_letter(
+            "dispatcher",
+            reason,
+            payload.encode(),
+            ALERT_JOBS_PRIORITY if job.priority else ALERT_JOBS,
+        )
+
+
+def _register(topic: Topic, stage: str) -> Callable[[Runtime], None]:
+    def register(rt: Runtime) -> None:
+        dispatcher = Dispatcher(rt)
+        rt.startup.append(dispatcher.posts.current)
+
+        @rt.subscribe(topic, stage)
+        async def dispatch(job: AlertJob) -> None:
+            await dispatcher.handle(job)
+
+    return register
+
+
+register_routine = _register(ALERT_JOBS, "dispatcher")
+register_priority = _register(ALERT_JOBS_PRIORITY, "dispatcher-priority")

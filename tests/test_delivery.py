@@ -1,0 +1,122 @@
+"""Delivery through apprise to a real SMTP server and HTTP gateway: who got what, how often."""
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+import redis
+from redis.asyncio import Redis
+
+from schemas.delivery import DeadLetter, DeliveryReport, Outcome
+from schemas.topics import DEAD_LETTERS, DELIVERY_REPORTS
+from services.common.bus_reader import read_models, wait_for_models
+from services.common.config import Settings
+from services.directory.importer import import_files
+from services.dispatcher.segments import sms_segments
+from services.providers import outbox
+from tests.delivery_helpers import received, settled, suppressed
+from tests.directory_data import marrakech_directory, write
+from tests.events import event_json
+from tests.helpers import publish, running
+
+PIPELINE = ["ingest", "resolver", "dispatcher", "dispatcher-priority"]
+N_IN_SMS = "+33610000337"  # tests.directory_data.national("N-IN") contact points
+N_IN_EMAIL = "n-in@example.fr"
+
+
+async def _directory(settings: Settings, tmp_path: Path) -> None:
+    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    report = await import_files(client, [write(tmp_path / "d.geojson",
+                                               marrakech_directory(date.today()))])
+    await client.aclose()
+    assert report.rejected == []
+
+
+def sms_of(person_id: str) -> str:
+    return f"+3361{sum(ord(c) for c in person_id):07d}"
+
+
+async def test_everyone_gets_each_channel_once_in_their_language(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis,
+) -> None:
+    await _directory(settings, tmp_path)
+    async with running(settings, PIPELINE):
+        await publish(settings, event_json("QUAKE-D1"))
+        status = await settled(redis_client, "QUAKE-D1")
+    assert status["sent:sms"] == 5 and status["sent:email"] == 4 and status["sent:push"] == 4
+    french = received(redis_client, "sms", sms_of("N-IN"))
+    assert len(french) == 1
+    assert french[0].body.startswith("ALERTE Séisme") and "+212524388200" in french[0].body
+    assert sms_segments(french[0].body) <= 2
+    english = received(redis_client, "sms", sms_of("N-IN-EN"))
+    assert len(english) == 1 and english[0].body.startswith("ALERT Earthquake")
+    [email] = received(redis_client, "email", "n-in-en@example.fr")
+    assert email.title == "[ALERT] Earthquake near Marrakech: get to safety"
+    assert "Aftershocks are expected" in email.body and "Keep away" in email.body
+    [push] = received(redis_client, "push", "push-token-N-IN")
+    assert push.title.startswith("Alerte : Séisme") and "+212524388200" in push.body
+    assert received(redis_client, "email", "n-sms-only@example.fr") == []
+    assert received(redis_client, "sms", sms_of("N-EDGE-N")) == []  # outside the area
+    assert suppressed(redis_client) == 0
+
+
+async def test_provider_failing_twice_then_succeeding_yields_one_message(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis,
+) -> None:
+    await _directory(settings, tmp_path)
+    redis_client.hset(outbox.RULES, sms_of("N-IN"), 2)
+    async with running(settings, PIPELINE):
+        await publish(settings, event_json("QUAKE-D2"))
+        status = await settled(redis_client, "QUAKE-D2")
+    assert len(received(redis_client, "sms", sms_of("N-IN"))) == 1
+    assert status["sent:sms"] == 5 and "failed:sms" not in status
+    reports = await read_models(settings, DELIVERY_REPORTS, DeliveryReport)
+    [outcome] = [o for r in reports for o in r.outcomes
+                 if o.person_id == "N-IN" and r.channel == "sms"]
+    assert outcome.outcome is Outcome.SENT and outcome.attempts == 3
+
+
+async def test_provider_always_failing_is_reported_and_dead_lettered_others_still_served(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis,
+) -> None:
+    await _directory(settings, tmp_path)
+    redis_client.hset(outbox.RULES, mapping={sms_of("N-IN"): -1, N_IN_EMAIL: -1})
+    async with running(settings, PIPELINE):
+        await publish(settings, event_json("QUAKE-D3"))
+        status = await settled(redis_client, "QUAKE-D3")
+        letters = await wait_for_models(settings, DEAD_LETTERS, DeadLetter, 2)
+    assert status["failed:sms"] == 1 and status["sent:sms"] == 4
+    assert status["failed:email"] == 1 and status["sent:email"] == 3
+    assert received(redis_client, "sms", sms_of("N-IN")) == []
+    assert len(received(redis_client, "sms", sms_of("N-IN-EN"))) == 1
+    reasons = sorted(letter.reason for letter in letters)
+    assert reasons[0].startswith("email to N-IN failed after 4 attempt(s)")
+    assert reasons[1].startswith("sms to N-IN failed after 4 attempt(s)")
+    assert all(N_IN_EMAIL not in x.payload and sms_of("N-IN") not in x.payload
+               for x in letters)  # contact points never in clear
+
+
+async def test_same_event_twice_and_a_replayed_job_send_once(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis,
+) -> None:
+    await _directory(settings, tmp_path)
+    async with running(settings, PIPELINE):
+        await publish(settings, event_json("QUAKE-D4"))
+        await publish(settings, event_json("QUAKE-D4"))
+        await settled(redis_client, "QUAKE-D4")
+        # Replay every job, as a redelivery after a rebalance would.
+        from schemas.alerts import AlertJob
+        from schemas.topics import ALERT_JOBS_PRIORITY
+        from services.common.runtime import make_broker
+        jobs = await read_models(settings, ALERT_JOBS_PRIORITY, AlertJob)
+        broker = make_broker(settings)
+        await broker.connect()
+        for job in jobs:
+            await broker.publish(job, settings.topic(ALERT_JOBS_PRIORITY),
+                                 key=job.job_id.encode())
+        await broker.stop()
+        await asyncio.sleep(3)
+    for channel, address in (("sms", sms_of("N-IN")), ("email", N_IN_EMAIL),
+                             ("push", "push-token-N-IN")):
+        assert len(received(redis_client, channel, address)) == 1
+    assert suppressed(redis_client) == 0  # the dispatcher itself, not the provider, deduped
