@@ -8,20 +8,26 @@ import redis
 from services.common import crises
 from services.providers import outbox
 
+SETTLED = ("sent", "failed", "skipped", "not_needed")
+
 
 def status(client: redis.Redis, crisis_id: str) -> dict[str, int | str]:
     raw = client.hgetall(crises.status_key(crisis_id))
     return {k: int(v) if str(v).lstrip("-").isdigit() else v for k, v in raw.items()}
 
 
-async def settled(client: redis.Redis, crisis_id: str, prefix: str = "",
-                  timeout_s: float = 60) -> dict[str, int | str]:
+async def settled(
+    client: redis.Redis, crisis_id: str, prefix: str = "", timeout_s: float = 60
+) -> dict[str, int | str]:
     """Wait until every targeted delivery of the crisis is sent, failed or skipped."""
     deadline = time.monotonic() + timeout_s
     while True:
         found = status(client, crisis_id)
         if f"{prefix}resolved_at" in found and all(
-            sum(int(found.get(f"{prefix}{o}:{c}", 0)) for o in ("sent", "failed", "skipped"))
+            sum(
+                int(found.get(f"{prefix}{o}:{c}", 0))
+                for o in ("sent", "failed", "skipped", "not_needed")
+            )
             >= int(found.get(f"{prefix}targeted:{c}", 0))
             for c in ("sms", "email", "push")
         ):

@@ -55,3 +55,33 @@ def cap_xml(
     </area>
   </info>
 </alert>""".encode()
+
+
+LONDON = [[51.10, -0.75], [51.10, 0.45], [51.90, 0.45], [51.90, -0.75], [51.10, -0.75]]
+
+
+def london_event_json(identifier: str, **overrides: Any) -> bytes:
+    """An Extreme crisis over London, where a tenth of a generated directory lives."""
+    return event_json(
+        identifier,
+        severity="Extreme",
+        reservist_needs=[],
+        areas=[{"description": "London", "polygons": [{"points": LONDON}]}],
+        **overrides,
+    )
+
+
+def cancel_json(identifier: str, cancels: str) -> bytes:
+    return event_json(
+        identifier,
+        msgType="Cancel",
+        areas=[],
+        reservist_needs=[],
+        references=[
+            {
+                "sender": _BASE["sender"],
+                "identifier": cancels,
+                "sent": datetime.now(UTC).isoformat(),
+            }
+        ],
+    )

@@ -26,8 +26,9 @@ N_IN_EMAIL = "n-in@example.fr"
 
 async def _directory(settings: Settings, tmp_path: Path) -> None:
     client = Redis.from_url(settings.redis_url or "", decode_responses=True)
-    report = await import_files(client, [write(tmp_path / "d.geojson",
-                                               marrakech_directory(date.today()))])
+    report = await import_files(
+        client, [write(tmp_path / "d.geojson", marrakech_directory(date.today()))]
+    )
     await client.aclose()
     assert report.rejected == []
 
@@ -37,7 +38,9 @@ def sms_of(person_id: str) -> str:
 
 
 async def test_everyone_gets_each_channel_once_in_their_language(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis,
+    settings: Settings,
+    tmp_path: Path,
+    redis_client: redis.Redis,
 ) -> None:
     await _directory(settings, tmp_path)
     async with running(settings, PIPELINE):
@@ -61,7 +64,9 @@ async def test_everyone_gets_each_channel_once_in_their_language(
 
 
 async def test_provider_failing_twice_then_succeeding_yields_one_message(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis,
+    settings: Settings,
+    tmp_path: Path,
+    redis_client: redis.Redis,
 ) -> None:
     await _directory(settings, tmp_path)
     redis_client.hset(outbox.RULES, sms_of("N-IN"), 2)
@@ -71,13 +76,16 @@ async def test_provider_failing_twice_then_succeeding_yields_one_message(
     assert len(received(redis_client, "sms", sms_of("N-IN"))) == 1
     assert status["sent:sms"] == 5 and "failed:sms" not in status
     reports = await read_models(settings, DELIVERY_REPORTS, DeliveryReport)
-    [outcome] = [o for r in reports for o in r.outcomes
-                 if o.person_id == "N-IN" and r.channel == "sms"]
+    [outcome] = [
+        o for r in reports for o in r.outcomes if o.person_id == "N-IN" and r.channel == "sms"
+    ]
     assert outcome.outcome is Outcome.SENT and outcome.attempts == 3
 
 
 async def test_provider_always_failing_is_reported_and_dead_lettered_others_still_served(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis,
+    settings: Settings,
+    tmp_path: Path,
+    redis_client: redis.Redis,
 ) -> None:
     await _directory(settings, tmp_path)
     redis_client.hset(outbox.RULES, mapping={sms_of("N-IN"): -1, N_IN_EMAIL: -1})
@@ -92,12 +100,15 @@ async def test_provider_always_failing_is_reported_and_dead_lettered_others_stil
     reasons = sorted(letter.reason for letter in letters)
     assert reasons[0].startswith("email to N-IN failed after 4 attempt(s)")
     assert reasons[1].startswith("sms to N-IN failed after 4 attempt(s)")
-    assert all(N_IN_EMAIL not in x.payload and sms_of("N-IN") not in x.payload
-               for x in letters)  # contact points never in clear
+    assert all(
+        N_IN_EMAIL not in x.payload and sms_of("N-IN") not in x.payload for x in letters
+    )  # contact points never in clear
 
 
 async def test_same_event_twice_and_a_replayed_job_send_once(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis,
+    settings: Settings,
+    tmp_path: Path,
+    redis_client: redis.Redis,
 ) -> None:
     await _directory(settings, tmp_path)
     async with running(settings, PIPELINE):
@@ -108,15 +119,18 @@ async def test_same_event_twice_and_a_replayed_job_send_once(
         from schemas.alerts import AlertJob
         from schemas.topics import ALERT_JOBS_PRIORITY
         from services.common.runtime import make_broker
+
         jobs = await read_models(settings, ALERT_JOBS_PRIORITY, AlertJob)
         broker = make_broker(settings)
         await broker.connect()
         for job in jobs:
-            await broker.publish(job, settings.topic(ALERT_JOBS_PRIORITY),
-                                 key=job.job_id.encode())
+            await broker.publish(job, settings.topic(ALERT_JOBS_PRIORITY), key=job.job_id.encode())
         await broker.stop()
         await asyncio.sleep(3)
-    for channel, address in (("sms", sms_of("N-IN")), ("email", N_IN_EMAIL),
-                             ("push", "push-token-N-IN")):
+    for channel, address in (
+        ("sms", sms_of("N-IN")),
+        ("email", N_IN_EMAIL),
+        ("push", "push-token-N-IN"),
+    ):
         assert len(received(redis_client, channel, address)) == 1
     assert suppressed(redis_client) == 0  # the dispatcher itself, not the provider, deduped

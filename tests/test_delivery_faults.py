@@ -1,0 +1,116 @@
+"""A 10,000-recipient fan-out under a SIGKILLed dispatcher, and under a Cancel."""
+
+import asyncio
+import signal
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from redis.asyncio import Redis
+
+from services.common.config import Settings
+from services.directory.generate import generate_directory
+from services.directory.importer import import_files
+from services.providers import outbox
+from tests.delivery_helpers import settled, status, suppressed
+from tests.events import cancel_json, london_event_json
+from tests.helpers import publish, running, service_process
+
+NATIONALS = 100_000  # a tenth live in London: ~10,000 recipients
+
+
+@pytest.fixture(scope="module")
+def directory_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("directory") / "generated.geojson"
+    generate_directory(path, NATIONALS, seed=3)
+    return path
+
+
+@pytest.fixture
+def slow_settings(settings: Settings) -> Settings:
+    """Providers throttled so a fan-out lasts a few seconds; short claim lease."""
+    return settings.model_copy(
+        update={"rate_limits": {"sms": 2_500, "email": 2_500, "push": 2_500}, "claim_lease_s": 2.0}
+    )
+
+
+async def _import(settings: Settings, path: Path) -> None:
+    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    await import_files(client, [path])
+    await client.aclose()
+
+
+@pytest.fixture
+def dispatcher(slow_settings: Settings) -> Iterator[list[subprocess.Popen[bytes]]]:
+    processes = [service_process(slow_settings, "dispatcher-priority")]
+    yield processes
+    for process in processes:
+        process.kill()
+        process.wait()
+
+
+def delivered(client: redis.Redis, key: str) -> Counter[tuple[str, str]]:
+    return Counter((r.channel, r.to) for r in outbox.all_received(client) if r.key == key)
+
+
+async def _wait_for_sent(client: redis.Redis, crisis_id: str, at_least: int) -> None:
+    deadline = time.monotonic() + 60
+    while int(status(client, crisis_id).get("sent:sms", 0)) < at_least:
+        assert time.monotonic() < deadline, status(client, crisis_id)
+        await asyncio.sleep(0.05)
+
+
+async def test_dispatcher_killed_mid_fan_out_loses_and_duplicates_nothing(
+    slow_settings: Settings,
+    directory_file: Path,
+    redis_client: redis.Redis,
+    dispatcher: list[subprocess.Popen[bytes]],
+) -> None:
+    await _import(slow_settings, directory_file)
+    async with running(slow_settings, ["ingest", "resolver"]):
+        await publish(slow_settings, london_event_json("LONDON-K"))
+        await _wait_for_sent(redis_client, "LONDON-K", 2_000)
+        dispatcher[0].send_signal(signal.SIGKILL)
+        dispatcher[0].wait()
+        at_kill = status(redis_client, "LONDON-K")
+        dispatcher.append(service_process(slow_settings, "dispatcher-priority"))
+        final = await settled(redis_client, "LONDON-K", timeout_s=120)
+    assert int(at_kill["sent:sms"]) < int(final["targeted:sms"]), "kill was not mid-fan-out"
+    counts = delivered(redis_client, "LONDON-K")
+    for channel in ("sms", "email", "push"):
+        assert final[f"sent:{channel}"] == final[f"targeted:{channel}"] > 2_000
+        assert sum(1 for c, _ in counts if c == channel) == final[f"sent:{channel}"]
+    assert set(counts.values()) == {1}, "someone received a message twice"
+    # Sends in flight at the kill are retried; the provider's idempotency key absorbs them.
+    print(f"in-flight repeats absorbed by the provider: {suppressed(redis_client)}")
+
+
+async def test_cancel_stops_the_fan_out_and_corrects_those_alerted(
+    slow_settings: Settings,
+    directory_file: Path,
+    redis_client: redis.Redis,
+    dispatcher: list[subprocess.Popen[bytes]],
+) -> None:
+    await _import(slow_settings, directory_file)
+    async with running(slow_settings, ["ingest", "resolver"]):
+        await publish(slow_settings, london_event_json("LONDON-C"))
+        await _wait_for_sent(redis_client, "LONDON-C", 1_000)
+        cancelled_at = time.time()
+        await publish(slow_settings, cancel_json("LONDON-C-CANCEL", cancels="LONDON-C"))
+        final = await settled(redis_client, "LONDON-C", timeout_s=120)
+        final = await settled(redis_client, "LONDON-C", prefix="cancel:", timeout_s=120)
+        await asyncio.sleep(1)
+    final = status(redis_client, "LONDON-C")
+    alerts = delivered(redis_client, "LONDON-C")
+    corrections = delivered(redis_client, "LONDON-C-CANCEL")
+    for channel in ("sms", "email", "push"):
+        assert 0 < final[f"sent:{channel}"] < final[f"targeted:{channel}"]
+        assert final[f"skipped:{channel}"] > 0
+    assert set(corrections) == set(alerts), "each one alerted, and only they, are corrected"
+    assert set(alerts.values()) == {1} and set(corrections.values()) == {1}
+    last_alert = max(r.at for r in outbox.all_received(redis_client) if r.key == "LONDON-C")
+    print(f"last alert handed to a provider {last_alert - cancelled_at:.2f} s after the Cancel")
