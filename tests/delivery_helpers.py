@@ -8,8 +8,6 @@ import redis
 from services.common import crises
 from services.providers import outbox
 
-SETTLED = ("sent", "failed", "skipped", "not_needed")
-
 
 def status(client: redis.Redis, crisis_id: str) -> dict[str, int | str]:
     raw = client.hgetall(crises.status_key(crisis_id))
@@ -21,19 +19,10 @@ async def settled(
 ) -> dict[str, int | str]:
     """Wait until every targeted delivery of the crisis is sent, failed or skipped."""
     deadline = time.monotonic() + timeout_s
-    while True:
-        found = status(client, crisis_id)
-        if f"{prefix}resolved_at" in found and all(
-            sum(
-                int(found.get(f"{prefix}{o}:{c}", 0))
-                for o in ("sent", "failed", "skipped", "not_needed")
-            )
-            >= int(found.get(f"{prefix}targeted:{c}", 0))
-            for c in ("sms", "email", "push")
-        ):
-            return found
-        assert time.monotonic() < deadline, f"deliveries not settled: {found}"
+    while not crises.is_settled(client.hgetall(crises.status_key(crisis_id)), prefix):
+        assert time.monotonic() < deadline, f"not settled: {status(client, crisis_id)}"
         await asyncio.sleep(0.2)
+    return status(client, crisis_id)
 
 
 def received(client: redis.Redis, channel: str, address: str) -> list[outbox.Received]:

@@ -7,10 +7,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from services.common import crises
+from tests.directory_data import marrakech_directory, write
 from tests.helpers import SAMPLES
 
 
@@ -81,6 +85,37 @@ def test_commands_find_a_running_vigie_up_without_flags(
         letters = json.loads(result.stdout)
     assert len(letters) == 1
     assert "polygon is not closed" in letters[0]["reason"]
+
+
+def test_status_and_outbox_show_a_crisis_end_to_end(
+    operator_env: dict[str, str],
+    vigie_up: None,
+    tmp_path: Path,
+) -> None:
+    directory = write(tmp_path / "directory.geojson", marrakech_directory(date.today()))
+    imported = vigie("directory", "import", str(directory), env=operator_env)
+    assert imported.returncode == 0, imported.stderr
+    assert "12 national(s)" in imported.stdout
+    published = vigie("publish", str(SAMPLES / "earthquake-marrakech.json"), env=operator_env)
+    assert published.returncode == 0, published.stderr
+    status: dict[str, Any] = {}
+    deadline = time.monotonic() + 60
+    while not crises.is_settled(status.get("counters", {})):
+        assert time.monotonic() < deadline, status
+        result = vigie("status", "CDCS-2026-0001", "--json", env=operator_env)
+        status = json.loads(result.stdout) if result.returncode == 0 else {}
+        time.sleep(0.5)
+    assert status["state"] == "active"
+    assert status["counters"]["sent:sms"] == "5"
+    table = vigie("status", "CDCS-2026-0001", env=operator_env)
+    assert "CON-MARRAKECH" in table.stdout and "sms" in table.stdout
+    result = vigie("outbox", "--crisis", "CDCS-2026-0001", "--json", env=operator_env)
+    received = json.loads(result.stdout)
+    sms = sorted(r["person"] for r in received if r["channel"] == "sms")
+    assert sms == ["N-BOTH", "N-IN", "N-IN-EN", "N-SMS-ONLY", "N-TRAVELLER"]
+    assert all("@example.fr" not in r["to"] or "***" in r["to"] for r in received)
+    unknown = vigie("status", "NO-SUCH-CRISIS", env=operator_env)
+    assert unknown.returncode == 1 and "No crisis" in unknown.stdout
 
 
 def test_schemas_export_writes_a_json_schema_per_bus_message(

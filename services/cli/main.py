@@ -16,6 +16,7 @@ from schemas.topics import DEAD_LETTERS
 from services.cli.directory import directory_app
 from services.cli.endpoints import connected_settings
 from services.cli.publishing import check_event_file, publish_raw
+from services.cli.views import outbox_command, status_command
 from services.common.bus_reader import read_models
 from services.common.config import Settings
 from services.common.runner import serve, stop_on_signals
@@ -28,14 +29,15 @@ app.add_typer(schemas_app, name="schemas")
 topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 app.add_typer(directory_app, name="directory")
+app.command("status")(status_command)
+app.command("outbox")(outbox_command)
 console = Console()
 
 
 def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("faststream").setLevel(level)
 
 
 @app.command()

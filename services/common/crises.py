@@ -50,3 +50,20 @@ async def latest_alert(redis: Redis, crisis_id: str) -> CrisisEvent | None:
 
 async def is_cancelled(redis: Redis, crisis_id: str) -> bool:
     return bool(await redis.hget(crisis_key(crisis_id), "state") == CANCELLED)
+
+
+SETTLED_OUTCOMES = ("sent", "failed", "skipped", "not_needed")
+CHANNEL_NAMES = ("sms", "email", "push")
+
+
+def is_settled(status: dict[str, str], prefix: str = "") -> bool:
+    """Every targeted delivery of the event kind (by prefix) has an outcome."""
+    return f"{prefix}resolved_at" in status and all(
+        sum(int(status.get(f"{prefix}{o}:{c}", 0)) for o in SETTLED_OUTCOMES)
+        >= int(status.get(f"{prefix}targeted:{c}", 0))
+        for c in CHANNEL_NAMES
+    )
+
+
+async def status(redis: Redis, crisis_id: str) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (await redis.hgetall(status_key(crisis_id))).items()}

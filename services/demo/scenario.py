@@ -1,6 +1,7 @@
 """Start everything, feed sample events, show what each stage did, stop."""
 
 import asyncio
+import json
 import tempfile
 from pathlib import Path
 
@@ -15,17 +16,20 @@ from services.cli.publishing import publish_raw
 from services.common import crises
 from services.common.bus_reader import wait_for_models
 from services.common.config import Settings
+from services.common.masking import mask
 from services.common.runner import serve
 from services.common.runtime import make_redis
 from services.directory.generate import generate_directory
 from services.directory.importer import import_files
 from services.embedded.stack import EmbeddedStack
+from services.providers import outbox
 from services.registry import SERVICES
 
 SAMPLES = Path(__file__).parent / "samples"
 GOOD_EVENTS = ("earthquake-marrakech.json", "flood-tangier.cap.xml")
 BAD_EVENTS = ("unclosed-polygon.json",)
 DEMO_NATIONALS = 20_000
+CHANNELS = crises.CHANNEL_NAMES
 
 
 def run_demo(console: Console) -> None:
@@ -52,45 +56,54 @@ async def _scenario(settings: Settings, console: Console) -> None:
         accepted = await wait_for_models(settings, CRISIS_ACCEPTED, CrisisEvent, len(GOOD_EVENTS))
         rejected = await wait_for_models(settings, DEAD_LETTERS, DeadLetter, len(BAD_EVENTS))
         _show(console, accepted, rejected)
-        await _show_targeting(console, redis, [e.crisis_id for e in accepted])
+        await _show_outcomes(console, redis, [e.crisis_id for e in accepted])
+        await _show_outbox_sample(console, redis)
     finally:
         stop.set()
         await services
         await redis.aclose()
 
 
-async def _show_targeting(console: Console, redis: Redis, crisis_ids: list[str]) -> None:
+async def _show_outcomes(console: Console, redis: Redis, crisis_ids: list[str]) -> None:
     table = Table(
         "crisis",
         "people",
-        "push",
-        "sms",
-        "email",
-        "unreachable",
+        *(f"{c} sent/targeted" for c in CHANNELS),
         "islands",
         "posts",
-        title="Who each crisis reaches (resolver)",
+        title="Who each crisis reached (`vigie status CRISIS`)",
     )
     for crisis_id in crisis_ids:
         status: dict[str, str] = {}
-        for _ in range(100):
-            status = {
-                str(k): str(v)
-                for k, v in (await redis.hgetall(crises.status_key(crisis_id))).items()
-            }
-            if "resolved_at" in status:
+        for _ in range(300):
+            status = await crises.status(redis, crisis_id)
+            if crises.is_settled(status):
                 break
             await asyncio.sleep(0.1)
         table.add_row(
             crisis_id,
             status.get("people", "0"),
-            status.get("targeted:push", "0"),
-            status.get("targeted:sms", "0"),
-            status.get("targeted:email", "0"),
-            status.get("unreachable", "0"),
+            *(f"{status.get(f'sent:{c}', 0)}/{status.get(f'targeted:{c}', 0)}" for c in CHANNELS),
             status.get("islands", "0"),
             status.get("posts", "").replace(",", " "),
         )
+    console.print(table)
+
+
+async def _show_outbox_sample(console: Console, redis: Redis) -> None:
+    table = Table(
+        "channel",
+        "to",
+        "title",
+        "text",
+        title="Received by the local providers (`vigie outbox --crisis ID`), one of each channel",
+    )
+    shown: set[str] = set()
+    for raw in await redis.lrange(outbox.LOG, 0, 200):
+        entry = outbox.Received(**json.loads(raw))
+        if entry.channel not in shown:
+            shown.add(entry.channel)
+            table.add_row(entry.channel, mask(entry.to), entry.title, entry.body[:160])
     console.print(table)
 
 

@@ -30,8 +30,8 @@ class Sender:
             Channel.PUSH: settings.push_url,
         }
 
-    def configured(self, channel: Channel) -> bool:
-        return self.templates[channel] is not None
+    def missing(self) -> list[str]:
+        return [f"VIGIE_{c.value.upper()}_URL" for c, url in self.templates.items() if url is None]
 
     async def send(
         self, channel: Channel, addresses: list[str], message: Message, key: str

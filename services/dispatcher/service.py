@@ -255,6 +255,11 @@ class Dispatcher:
 def _register(topic: Topic, stage: str) -> Callable[[Runtime], None]:
     def register(rt: Runtime) -> None:
         dispatcher = Dispatcher(rt)
+        if missing := dispatcher.sender.missing():
+            raise RuntimeError(
+                f"the dispatcher needs a provider URL per channel: set "
+                f"{', '.join(missing)} (apprise URL templates with {{to}})"
+            )
         rt.startup.append(dispatcher.posts.current)
 
         @rt.subscribe(topic, stage)

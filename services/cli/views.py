@@ -1,0 +1,121 @@
+"""`vigie status` and `vigie outbox`: what the crisis centre and a developer look at."""
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from schemas.crisis import Channel
+from services.cli.endpoints import connected_settings
+from services.common import crises
+from services.common.masking import mask
+from services.common.runtime import make_redis
+from services.dispatcher.ledger import addressbook_key
+from services.providers import outbox
+
+console = Console()
+OUTCOMES = ("targeted", "sent", "failed", "skipped")
+
+
+def status_command(
+    crisis_id: str,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Per crisis: targeted, sent, failed, skipped per channel and per post."""
+    status, state = asyncio.run(_status(crisis_id))
+    if not status and not state:
+        console.print(f"[red]No crisis {crisis_id!r} known.[/]")
+        raise typer.Exit(1)
+    if as_json:
+        print(json.dumps({"crisis": crisis_id, **state, "counters": status}, indent=2))
+        return
+    console.print(
+        f"Crisis [bold]{crisis_id}[/]: {state.get('state', 'unknown')}, latest "
+        f"{state.get('latest', '-')}; {status.get('people', 0)} people in the area, "
+        f"{status.get('unreachable', 0)} without a contact point, "
+        f"{status.get('islands', 0)} islands"
+    )
+    for prefix, title in (("", "Alert"), ("update:", "Update"), ("cancel:", "Corrections")):
+        if f"{prefix}resolved_at" not in status:
+            continue
+        table = Table("channel", *OUTCOMES, title=title)
+        for channel in Channel:
+            table.add_row(
+                channel.value,
+                *(str(status.get(f"{prefix}{o}:{channel.value}", 0)) for o in OUTCOMES),
+            )
+        console.print(table)
+    posts = [p for p in str(status.get("posts", "")).split(",") if p]
+    if posts:
+        table = Table("post", *(f"{c.value} sent/targeted" for c in Channel), title="Posts")
+        for post in posts:
+            table.add_row(
+                post,
+                *(
+                    f"{status.get(f'post:{post}:sent:{c.value}', 0)}/"
+                    f"{status.get(f'post:{post}:targeted:{c.value}', 0)}"
+                    for c in Channel
+                ),
+            )
+        console.print(table)
+
+
+async def _status(crisis_id: str) -> tuple[dict[str, str], dict[str, str]]:
+    redis = make_redis(connected_settings())
+    try:
+        status = await redis.hgetall(crises.status_key(crisis_id))
+        state = await redis.hgetall(crises.crisis_key(crisis_id))
+    finally:
+        await redis.aclose()
+    return ({str(k): str(v) for k, v in status.items()}, {str(k): str(v) for k, v in state.items()})
+
+
+def outbox_command(
+    crisis: Annotated[str | None, typer.Option(help="only this crisis's messages")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What each person received from the local providers, on which channel."""
+    rows = asyncio.run(_outbox(crisis))
+    if as_json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table("person", "channel", "to", "title", "text")
+    for row in rows:
+        table.add_row(
+            row["person"],
+            row["channel"],
+            row["to"],
+            row["title"],
+            row["body"][:80].replace("\n", " "),
+        )
+    console.print(table if rows else "Nothing received.")
+
+
+async def _outbox(crisis: str | None) -> list[dict[str, str]]:
+    settings = connected_settings()
+    redis = make_redis(settings)
+    try:
+        entries = [outbox.Received(**json.loads(e)) for e in await redis.lrange(outbox.LOG, 0, -1)]
+        people: dict[str, str] = {}
+        if crisis is not None:
+            events = set(await redis.hkeys(crises.events_key(crisis)))
+            entries = [e for e in entries if e.key in events]
+            people = {
+                str(k): str(v) for k, v in (await redis.hgetall(addressbook_key(crisis))).items()
+            }
+    finally:
+        await redis.aclose()
+    return [
+        {
+            "person": people.get(f"{e.channel}:{e.to}", "?"),
+            "channel": e.channel,
+            "to": mask(e.to),
+            "title": e.title,
+            "body": e.body,
+            "event": e.key,
+        }
+        for e in entries
+    ]
