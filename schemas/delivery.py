@@ -10,7 +10,7 @@ from schemas.crisis import Channel, MsgType
 class Outcome(StrEnum):
     SENT = "sent"
     FAILED = "failed"
-    SKIPPED_CANCELLED = "skipped"  # the crisis was cancelled before this send
+    SKIPPED = "skipped"  # cancelled, or superseded by an Update, before this send
     NOT_NEEDED = "not_needed"  # a correction to someone the withdrawn alert never reached
 
 

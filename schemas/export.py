@@ -8,14 +8,15 @@ from pydantic import BaseModel
 from schemas.alerts import AlertJob, LeaderAlert, ReservistCandidates
 from schemas.crisis import CrisisEvent
 from schemas.delivery import DeadLetter, DeliveryReport
-from schemas.responses import ActivationRequest, PersonResponse
+from schemas.notices import Notice
+from schemas.responses import PersonResponse
 
 BUS_MODELS: tuple[type[BaseModel], ...] = (
     CrisisEvent,
     AlertJob,
     LeaderAlert,
     ReservistCandidates,
-    ActivationRequest,
+    Notice,
     PersonResponse,
     DeliveryReport,
     DeadLetter,

@@ -1,20 +1,14 @@
-"""Activation requests to reservists and the answers people give."""
+"""The answers people give: a leader's ack, a national's safety answer, a reservist's."""
 
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel
 
-from schemas.alerts import Contacts
-from schemas.crisis import ReservistNeed
 
-
-class ActivationRequest(BaseModel):
-    crisis_id: str
-    need: ReservistNeed
-    reservist_id: str
-    wave: int
-    contacts: Contacts
-    sent_at: AwareDatetime
+class Role(StrEnum):
+    NATIONAL = "national"
+    LEADER = "leader"  # an island's leader or one of its deputies
+    RESERVIST = "reservist"
 
 
 class Answer(StrEnum):
@@ -25,10 +19,25 @@ class Answer(StrEnum):
     DECLINE = "decline"
 
 
+ANSWERS_BY_ROLE: dict[Role, tuple[Answer, ...]] = {
+    Role.NATIONAL: (Answer.SAFE, Answer.HELP),
+    Role.LEADER: (Answer.ACK,),
+    Role.RESERVIST: (Answer.ACCEPT, Answer.DECLINE),
+}
+
+
+class Via(StrEnum):
+    WEB = "web"  # a signed link in a message
+    SMS = "sms"  # a reply to an SMS, through the gateway's webhook
+
+
 class PersonResponse(BaseModel):
     crisis_id: str
     person_id: str
+    role: Role
     answer: Answer
+    island_id: str | None = None
+    post_id: str | None = None
     need_id: str | None = None
-    channel: str
+    via: Via
     at: AwareDatetime

@@ -22,7 +22,12 @@ LEADER_ALERTS = Topic("alerts.leaders", 4, "Alerts to security-island leaders aw
 RESERVIST_CANDIDATES = Topic(
     "reservists.candidates", 4, "Ranked reservist candidates per reservist need."
 )
-ACTIVATION_REQUESTS = Topic("reservists.requests", 4, "Reservist activation requests.")
+NOTICES = Topic(
+    "alerts.notices",
+    4,
+    "Messages to one person: leader alerts awaiting an ack, reservist activation requests, "
+    "warnings to posts and the crisis centre.",
+)
 RESPONSES = Topic("responses", 4, "Answers from people: acks, safety answers, accept/decline.")
 DELIVERY_REPORTS = Topic("delivery.reports", 8, "Outcome of every delivery attempt.")
 DEAD_LETTERS = Topic("deadletters", 1, "Rejected input with the reason, for operators.")
@@ -34,7 +39,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     ALERT_JOBS_PRIORITY,
     LEADER_ALERTS,
     RESERVIST_CANDIDATES,
-    ACTIVATION_REQUESTS,
+    NOTICES,
     RESPONSES,
     DELIVERY_REPORTS,
     DEAD_LETTERS,

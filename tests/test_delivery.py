@@ -1,6 +1,7 @@
 """Delivery through apprise to a real SMTP server and HTTP gateway: who got what, how often."""
 
 import asyncio
+import json
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from services.dispatcher.segments import sms_segments
 from services.providers import outbox
 from tests.delivery_helpers import received, settled, suppressed
 from tests.directory_data import marrakech_directory, write
-from tests.events import event_json
+from tests.events import event_dict, event_json
 from tests.helpers import publish, running
 
 PIPELINE = ["ingest", "resolver", "dispatcher", "dispatcher-priority"]
@@ -134,3 +135,34 @@ async def test_same_event_twice_and_a_replayed_job_send_once(
     ):
         assert len(received(redis_client, channel, address)) == 1
     assert suppressed(redis_client) == 0  # the dispatcher itself, not the provider, deduped
+
+
+async def test_update_alerts_again_marked_as_an_update(
+    settings: Settings,
+    tmp_path: Path,
+    redis_client: redis.Redis,
+) -> None:
+    await _directory(settings, tmp_path)
+    update = event_dict(
+        "QUAKE-U2",
+        msgType="Update",
+        references=[
+            {
+                "sender": "cdcs@diplomatie.gouv.fr",
+                "identifier": "QUAKE-U",
+                "sent": "2026-11-25T08:00:00Z",
+            }
+        ],
+    )
+    update["info"][0]["headline"] = "Répliques fortes : restez dehors"
+    async with running(settings, PIPELINE):
+        await publish(settings, event_json("QUAKE-U"))
+        await settled(redis_client, "QUAKE-U")
+        await publish(settings, json.dumps(update).encode())
+        status = await settled(redis_client, "QUAKE-U", prefix="update:")
+    assert status["update:sent:sms"] == 5
+    first, second = received(redis_client, "sms", sms_of("N-IN"))
+    assert first.body.startswith("ALERTE Séisme")
+    assert second.body.startswith("MISE A JOUR - ALERTE Répliques fortes")
+    [*_, email] = received(redis_client, "email", N_IN_EMAIL)
+    assert email.title == "[MISE À JOUR] Répliques fortes : restez dehors"

@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     email_url: SecretStr | None = None
     push_url: SecretStr | None = None
     rate_limits: dict[str, float] = {}  # messages per second per channel; absent: no limit
-    batch_sizes: dict[str, int] = {"sms": 250, "push": 250, "email": 100}
+    batch_sizes: dict[str, int] = {"sms": 250, "push": 250, "email": 250}
+    send_concurrency: dict[str, int] = {"sms": 4, "push": 4, "email": 16}  # batches in flight
     send_attempts: int = 4
     retry_base_s: float = 0.2
     provider_timeout_s: float = 15.0
@@ -30,12 +31,29 @@ class Settings(BaseSettings):
     session_timeout_ms: int = 10_000
     fetch_max_wait_ms: int = 20
     dedupe_ttl_days: int = 30
+    # Answers: links in messages carry tokens signed with this secret; the response
+    # service listens on response_listen and is reached by people at response_base_url.
+    response_secret: SecretStr | None = None
+    response_listen: str = "127.0.0.1:8470"
+    response_base_url: str | None = None
+    response_token_ttl_s: int = 14 * 86_400
+    inbound_sms_key: SecretStr | None = None  # the SMS gateway's webhook presents it
+    ack_delay_s: float = 600.0  # a leader silent this long: escalate to the next deputy
+    wave_wait_s: float = 1_800.0  # reservists silent this long: ask the next ones
+    wave_extra: int = 1  # ask this many more reservists than still needed
+    timer_poll_s: float = 0.5
+    crisis_centre_email: str | None = None
+    crisis_centre_sms: str | None = None
 
     def topic(self, topic: Topic) -> str:
         return self.topic_prefix + topic.name
 
     def group(self, service: str) -> str:
         return f"{self.topic_prefix}vigie-{service}"
+
+    @property
+    def answer_base_url(self) -> str:
+        return (self.response_base_url or f"http://{self.response_listen}").rstrip("/")
 
     @property
     def is_configured(self) -> bool:

@@ -48,6 +48,13 @@ async def latest_alert(redis: Redis, crisis_id: str) -> CrisisEvent | None:
     return await event(redis, crisis_id, str(latest)) if latest else None
 
 
+async def is_superseded(redis: Redis, crisis_id: str, identifier: str) -> bool:
+    """Whether sends of this Alert or Update are moot: the crisis was cancelled, or a
+    later Update now speaks for it (and reaches the same people with the new text)."""
+    state, latest = await redis.hmget(crisis_key(crisis_id), ["state", "latest"])
+    return state == CANCELLED or (latest is not None and latest != identifier)
+
+
 async def is_cancelled(redis: Redis, crisis_id: str) -> bool:
     return bool(await redis.hget(crisis_key(crisis_id), "state") == CANCELLED)
 

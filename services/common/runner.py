@@ -6,7 +6,7 @@ import signal
 from collections.abc import Iterable
 
 from services.common.config import Settings
-from services.common.runtime import Runtime, make_broker, make_redis
+from services.common.runtime import Runtime, make_broker, make_redis, start_broker
 
 log = logging.getLogger("vigie.runner")
 
@@ -21,16 +21,32 @@ async def serve(settings: Settings, names: Iterable[str], stop: asyncio.Event) -
     rt = Runtime(settings, make_broker(settings), make_redis(settings))
     for name in wanted:
         SERVICES[name](rt)
-    await rt.broker.start()
+    await start_broker(rt.broker)
     for warm_up in rt.startup:
         await warm_up()
+    tasks = [asyncio.create_task(run()) for run in rt.background]
     log.info("services running: %s", ", ".join(wanted))
     try:
-        await stop.wait()
+        await _until_stopped(stop, tasks)
     finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await rt.broker.stop()
         await rt.redis.aclose()
         log.info("services stopped: %s", ", ".join(wanted))
+
+
+async def _until_stopped(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+    """Wait for the stop signal; a background task that dies takes the service down with it
+    (a supervisor restarts it) rather than leave it half-working."""
+    stopping = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    for task in done:
+        if task is not stopping:
+            task.result()
+            raise RuntimeError("a background task of the service ended on its own")
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

@@ -1,7 +1,8 @@
 """What a running service holds: settings, the Kafka broker and the Redis client."""
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
@@ -25,6 +26,8 @@ class Runtime:
     redis: Redis
     # Run once the broker is connected, before the first message (cache warm-up).
     startup: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    # Run alongside the consumers until the service stops (timer loops, the web server).
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     def topic(self, topic: Topic) -> str:
         return self.settings.topic(topic)
@@ -63,6 +66,16 @@ class Runtime:
             received_at=datetime.now(UTC),
         )
         await self.broker.publish(letter, self.topic(DEAD_LETTERS))
+
+
+async def start_broker(broker: KafkaBroker) -> None:
+    """`broker.start()`, but subscribers join their groups side by side: each join waits out
+    the broker's rebalance delay (seconds), which one after another adds up."""
+    await broker.connect()
+    await asyncio.gather(*(subscriber.start() for subscriber in broker.subscribers))
+    for publisher in broker.publishers:
+        await publisher.start()
+    broker.running = True
 
 
 def make_broker(settings: Settings) -> KafkaBroker:

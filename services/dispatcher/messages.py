@@ -1,5 +1,6 @@
 """The text each channel carries, in the person's language, from template files."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +14,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_LANGUAGES = ("fr", "en")
 MAX_SMS_SEGMENTS = 2
 MAX_PUSH_BODY = 240
+# Where each person's own answer links go in an email rendered once for many people.
+ANSWERS_MARKER = "\x00answers\x00"
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def render(
 ) -> Message:
     """The message for one channel. A Cancel corrects `correcting`, the alert it withdraws."""
     primary = language.split("-")[0]
-    chrome = primary if primary in TEMPLATE_LANGUAGES else "fr"
+    chrome = _chrome(language)
     text_event = correcting or event
     info = text_event.info_for(primary)
     context = {
@@ -60,6 +63,7 @@ def render(
         "emergency_phone": post.emergency_phone,
         "post_name": post.name,
         "event_identifier": event.identifier,
+        "answers": ANSWERS_MARKER if channel is Channel.EMAIL else "",
     }
     if channel is Channel.SMS:
         return Message("", _fit_sms(chrome, context))
@@ -71,7 +75,18 @@ def render(
     )
 
 
-def _template(language: str, name: str, context: dict[str, str]) -> str:
+def answer_block(language: str, links: Mapping[str, str]) -> str:
+    if not links:
+        return ""
+    return "\n" + _template(_chrome(language), "email_answers", {"links": links})
+
+
+def _chrome(language: str) -> str:
+    primary = language.split("-")[0]
+    return primary if primary in TEMPLATE_LANGUAGES else "fr"
+
+
+def _template(language: str, name: str, context: Mapping[str, object]) -> str:
     return _environment().get_template(f"{language}/{name}.j2").render(context).strip()
 
 

@@ -7,33 +7,27 @@ traffic queued on the other topic cannot delay them.
 import asyncio
 import json
 import logging
-import random
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from schemas.alerts import AlertJob, Recipient
 from schemas.crisis import Channel, CrisisEvent, MsgType
 from schemas.delivery import DeliveryOutcome, DeliveryReport, Outcome
+from schemas.responses import ANSWERS_BY_ROLE, Role
 from schemas.topics import ALERT_JOBS, ALERT_JOBS_PRIORITY, DELIVERY_REPORTS, Topic
 from services.common import crises
 from services.common.runtime import Runtime
+from services.dispatcher.delivery import Attempted, Deliverer, Personal
 from services.dispatcher.ledger import Ledger, Settled
-from services.dispatcher.messages import Message, render
+from services.dispatcher.messages import ANSWERS_MARKER, Message, answer_block, render
 from services.dispatcher.posts import PostBook
 from services.dispatcher.rate_limit import RateLimiter
-from services.dispatcher.sender import ProviderError, Sender
+from services.dispatcher.sender import Sender
+from services.responses.links import AnswerLinks
+from services.responses.tokens import Claim
 
 log = logging.getLogger("vigie.dispatcher")
-
-
-@dataclass(frozen=True)
-class Attempted:
-    recipient: Recipient
-    sent: bool
-    attempts: int
-    error: str | None = None
 
 
 class Dispatcher:
@@ -41,19 +35,19 @@ class Dispatcher:
         self.rt = rt
         settings = rt.settings
         self.sender = Sender(settings)
+        self.deliverer = Deliverer(self.sender, settings)
+        self.links = AnswerLinks(settings)
         self.limiter = RateLimiter(rt.redis, settings.rate_limits)
         self.ledger = Ledger(rt.redis, settings.claim_lease_s)
         self.posts = PostBook(rt.redis)
         self.events: dict[tuple[str, str], CrisisEvent] = {}
 
-    async def handle(self, job: AlertJob) -> None:
+    async def handle(self, job: AlertJob, channel: Channel) -> None:
         event = await self._event(job.crisis_id, job.event_identifier)
         withdrawn = None
         if job.msg_type is MsgType.CANCEL:
             withdrawn = await crises.latest_alert(self.rt.redis, job.crisis_id)
-        await asyncio.gather(
-            *(self._channel(job, event, withdrawn, channel) for channel in Channel)
-        )
+        await self._channel(job, event, withdrawn, channel)
 
     async def _event(self, crisis_id: str, identifier: str) -> CrisisEvent:
         cached = self.events.get((crisis_id, identifier))
@@ -87,18 +81,28 @@ class Dispatcher:
         for recipient in todo:
             groups[(recipient.language, recipient.post_id)].append(recipient)
         size = self.rt.settings.batch_sizes.get(channel.value, 100)
-        for (language, post_id), group in groups.items():
-            message = render(channel, event, language, PostBook.info(posts, post_id), withdrawn)
-            for start in range(0, len(group), size):
-                batch = group[start : start + size]
-                if job.msg_type is not MsgType.CANCEL and await crises.is_cancelled(
-                    self.rt.redis, job.crisis_id
+        batches = [
+            (
+                render(channel, event, language, PostBook.info(posts, post_id), withdrawn),
+                group[start : start + size],
+            )
+            for (language, post_id), group in groups.items()
+            for start in range(0, len(group), size)
+        ]
+        lanes = asyncio.Semaphore(self.rt.settings.send_concurrency.get(channel.value, 1))
+
+        async def one(message: Message, batch: list[Recipient]) -> list[DeliveryOutcome]:
+            async with lanes:
+                if job.msg_type is not MsgType.CANCEL and await crises.is_superseded(
+                    self.rt.redis, job.crisis_id, event.identifier
                 ):
-                    outcomes += await self._settle(
-                        job, event, channel, [(r, Outcome.SKIPPED_CANCELLED) for r in batch]
+                    return await self._settle(
+                        job, event, channel, [(r, Outcome.SKIPPED) for r in batch]
                     )
-                    continue
-                outcomes += await self._send(job, event, channel, batch, message)
+                return await self._send(job, event, channel, batch, message)
+
+        for done in await asyncio.gather(*(one(m, b) for m, b in batches)):
+            outcomes += done
         await self._report(job, event, channel, outcomes)
 
     async def _send(
@@ -110,7 +114,9 @@ class Dispatcher:
         message: Message,
     ) -> list[DeliveryOutcome]:
         await self.limiter.acquire(channel.value, len(batch))
-        attempted = await self._deliver(channel, batch, message, event.identifier)
+        attempted = await self.deliverer.deliver(
+            channel, batch, self._personal(job, message), event.identifier
+        )
         outcomes = await self._settle(
             job,
             event,
@@ -129,36 +135,28 @@ class Dispatcher:
             await self._correct_now(job, event, channel, sent)
         return outcomes
 
-    async def _deliver(
-        self, channel: Channel, batch: list[Recipient], message: Message, key: str
-    ) -> list[Attempted]:
-        addresses = [r.contacts.for_channel(channel) or "" for r in batch]
-        try:
-            await self.sender.send(channel, addresses, message, key)
-            return [Attempted(r, True, 1) for r in batch]
-        except ProviderError as exc:
-            log.warning(
-                "%s batch of %d failed (%s); retrying one by one", channel.value, len(batch), exc
-            )
-        # One bad recipient must not sink the rest: each is retried on its own.
-        return list(await asyncio.gather(*(self._retry(channel, r, message, key) for r in batch)))
+    def _personal(self, job: AlertJob, message: Message) -> Message | Personal:
+        """Emails carry each person's own "I'm safe" / "I need help" links."""
+        if ANSWERS_MARKER not in message.body:
+            return message
+        if not self.links.enabled:
+            return Message(message.title, message.body.replace(ANSWERS_MARKER, ""))
 
-    async def _retry(
-        self, channel: Channel, recipient: Recipient, message: Message, key: str
-    ) -> Attempted:
-        settings = self.rt.settings
-        error = ""
-        for attempt in range(2, settings.send_attempts + 1):
-            delay = settings.retry_base_s * 2 ** (attempt - 2)
-            await asyncio.sleep(delay * (0.5 + random.random()))
-            try:
-                await self.sender.send(
-                    channel, [recipient.contacts.for_channel(channel) or ""], message, key
+        def personal(recipient: Recipient) -> Message:
+            links = self.links.for_claim(
+                Claim(
+                    crisis_id=job.crisis_id,
+                    person_id=recipient.person_id,
+                    role=Role.NATIONAL,
+                    answers=list(ANSWERS_BY_ROLE[Role.NATIONAL]),
+                    island_id=recipient.island_id,
+                    post_id=recipient.post_id,
                 )
-                return Attempted(recipient, True, attempt)
-            except ProviderError as exc:
-                error = str(exc)
-        return Attempted(recipient, False, settings.send_attempts, error)
+            )
+            block = answer_block(recipient.language, links)
+            return Message(message.title, message.body.replace(ANSWERS_MARKER, block))
+
+        return personal
 
     async def _settle(
         self,
@@ -253,6 +251,8 @@ class Dispatcher:
 
 
 def _register(topic: Topic, stage: str) -> Callable[[Runtime], None]:
+    """One consumer group per channel: a slow email relay never holds up SMS or push."""
+
     def register(rt: Runtime) -> None:
         dispatcher = Dispatcher(rt)
         if missing := dispatcher.sender.missing():
@@ -261,12 +261,18 @@ def _register(topic: Topic, stage: str) -> Callable[[Runtime], None]:
                 f"{', '.join(missing)} (apprise URL templates with {{to}})"
             )
         rt.startup.append(dispatcher.posts.current)
-
-        @rt.subscribe(topic, stage)
-        async def dispatch(job: AlertJob) -> None:
-            await dispatcher.handle(job)
+        for channel in Channel:
+            _subscribe(rt, dispatcher, topic, f"{stage}-{channel.value}", channel)
 
     return register
+
+
+def _subscribe(
+    rt: Runtime, dispatcher: Dispatcher, topic: Topic, stage: str, channel: Channel
+) -> None:
+    @rt.subscribe(topic, stage)
+    async def dispatch(job: AlertJob) -> None:
+        await dispatcher.handle(job, channel)
 
 
 register_routine = _register(ALERT_JOBS, "dispatcher")

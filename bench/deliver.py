@@ -1,0 +1,115 @@
+"""Delivery benchmark: publish a crisis covering ~100,000 of 1,000,000 nationals and time
+what the local providers receive.
+
+    .venv/bin/python -m bench.deliver [--nationals 1000000] [--dispatchers 1]
+
+Reports time from publication (on crisis.events) to the first message received by the
+local endpoints and to the last one per channel, and each service process's peak RSS.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+from redis.asyncio import Redis
+
+from bench.common import directory_file, load_directory, london_crisis, peak_rss_mib, wait_until
+from schemas.crisis import CrisisEvent
+from services.cli.publishing import publish_raw
+from services.common import crises
+from services.common.config import Settings
+from services.embedded.stack import EmbeddedStack
+from services.providers import outbox
+
+
+def tokyo_crisis(identifier: str) -> CrisisEvent:
+    """A small crisis (a few hundred people) that warms every consumer up."""
+    event = london_crisis(identifier).model_dump()
+    event["areas"] = [
+        {"description": "Tokyo", "circles": [{"center": (35.6762, 139.6503), "radius_km": 2}]}
+    ]
+    event["reservist_needs"] = []
+    return CrisisEvent.model_validate(event)
+
+
+async def publish_and_settle(settings: Settings, redis: Redis, event: CrisisEvent) -> float:
+    published = time.time()
+    await publish_raw(settings, event.model_dump_json().encode(), event.identifier)
+
+    async def settled() -> bool:
+        return crises.is_settled(await crises.status(redis, event.identifier))
+
+    await wait_until(settled, timeout_s=600)
+    return published
+
+
+async def measure(settings: Settings, pids: dict[str, int]) -> None:
+    redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    await publish_and_settle(settings, redis, tokyo_crisis("BENCH-WARMUP"))
+    published = await publish_and_settle(settings, redis, london_crisis("BENCH-D"))
+    times: dict[str, list[float]] = defaultdict(list)
+    for raw in await redis.lrange(outbox.LOG, 0, -1):
+        entry = json.loads(raw)
+        if entry["key"] == "BENCH-D":
+            times[entry["channel"]].append(entry["at"])
+    status = await crises.status(redis, "BENCH-D")
+    print(f"people in the area: {status['people']}")
+    first = min(min(t) for t in times.values())
+    print(f"published -> first message received: {first - published:.3f} s")
+    for channel, received in sorted(times.items()):
+        print(
+            f"  {channel:5}: {len(received):6} received "
+            f"(sent {status.get(f'sent:{channel}')}, failed "
+            f"{status.get(f'failed:{channel}', 0)}), last after "
+            f"{max(received) - published:.2f} s"
+        )
+    for name, pid in pids.items():
+        print(f"peak RSS {name}: {peak_rss_mib(pid):.0f} MiB")
+    await redis.aclose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--nationals", type=int, default=1_000_000)
+    parser.add_argument("--dispatchers", type=int, default=1)
+    args = parser.parse_args()
+    path = directory_file(args.nationals)
+    with EmbeddedStack() as stack:
+        settings = stack.settings()
+        asyncio.run(load_directory(stack.redis_url, path))
+        env = {
+            **os.environ,
+            "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+            "VIGIE_REDIS_URL": stack.redis_url,
+            **{
+                f"VIGIE_{k.upper()}": v
+                for k, v in (stack.providers.urls() if stack.providers else {}).items()
+            },
+        }
+        names = ["ingest", "resolver"] + ["dispatcher-priority"] * args.dispatchers
+        processes = {
+            f"{name}-{i}": subprocess.Popen(
+                [sys.executable, "-m", "services.cli.main", "run", name, "--quiet"], env=env
+            )
+            for i, name in enumerate(names)
+        }
+        pids = {name: p.pid for name, p in processes.items()}
+        if stack.providers:
+            pids["providers"] = stack.providers.process.pid
+        try:
+            asyncio.run(measure(settings, pids))
+        finally:
+            for process in processes.values():
+                process.send_signal(signal.SIGTERM)
+            for process in processes.values():
+                process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
