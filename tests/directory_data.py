@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+CELL_EMAIL = "cellule-crise@consulat-marrakech.example.fr"
+
 
 def feature(geometry: dict[str, Any], **properties: Any) -> dict[str, Any]:
     return {"type": "Feature", "geometry": geometry, "properties": properties}
@@ -61,6 +63,7 @@ def marrakech_directory(today: date) -> list[dict[str, Any]]:
             country="MA",
             district_countries=["MA"],
             emergency_phone="+212524388200",
+            cell_email=CELL_EMAIL,
         ),
         feature(
             point(14.69, -17.44),

@@ -2,7 +2,7 @@
 
 import copy
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.helpers import SAMPLES
@@ -14,6 +14,8 @@ def event_dict(identifier: str = "T-1", **overrides: Any) -> dict[str, Any]:
     event = copy.deepcopy(_BASE)
     event["identifier"] = identifier
     event["sent"] = datetime.now(UTC).isoformat()
+    for need in event["reservist_needs"]:
+        need["deadline"] = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     event.update(overrides)
     return event
 

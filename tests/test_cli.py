@@ -109,10 +109,16 @@ def test_status_and_outbox_show_a_crisis_end_to_end(
     assert status["counters"]["sent:sms"] == "5"
     table = vigie("status", "CDCS-2026-0001", env=operator_env)
     assert "CON-MARRAKECH" in table.stdout and "sms" in table.stdout
-    result = vigie("outbox", "--crisis", "CDCS-2026-0001", "--json", env=operator_env)
-    received = json.loads(result.stdout)
-    sms = sorted(r["person"] for r in received if r["channel"] == "sms")
+    received: list[dict[str, str]] = []
+    while not any("/leader/" in r["event"] for r in received):  # leaders are asked apart
+        assert time.monotonic() < deadline, received
+        result = vigie("outbox", "--crisis", "CDCS-2026-0001", "--json", env=operator_env)
+        received = json.loads(result.stdout)
+    alerts = [r for r in received if r["event"] == "CDCS-2026-0001"]
+    sms = sorted(r["person"] for r in alerts if r["channel"] == "sms")
     assert sms == ["N-BOTH", "N-IN", "N-IN-EN", "N-SMS-ONLY", "N-TRAVELLER"]
+    leaders_asked = {r["person"] for r in received if "/leader/" in r["event"]}
+    assert leaders_asked == {"N-IN", "N-EDGE-N"}  # the leaders of the two islands touched
     assert all("@example.fr" not in r["to"] or "***" in r["to"] for r in received)
     unknown = vigie("status", "NO-SUCH-CRISIS", env=operator_env)
     assert unknown.returncode == 1 and "No crisis" in unknown.stdout

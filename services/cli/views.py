@@ -2,7 +2,7 @@
 
 import asyncio
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,8 +13,11 @@ from services.cli.endpoints import connected_settings
 from services.common import crises
 from services.common.masking import mask
 from services.common.runtime import make_redis
-from services.dispatcher.ledger import addressbook_key
+from services.dispatcher.ledger import addressbook_key, read_addressbook
+from services.leaders.status import leader_status
 from services.providers import outbox
+from services.reservists.status import need_status
+from services.responses.safety import needing_help
 
 console = Console()
 OUTCOMES = ("targeted", "sent", "failed", "skipped")
@@ -25,12 +28,12 @@ def status_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Per crisis: targeted, sent, failed, skipped per channel and per post."""
-    status, state = asyncio.run(_status(crisis_id))
+    status, state, answers = asyncio.run(_status(crisis_id))
     if not status and not state:
         console.print(f"[red]No crisis {crisis_id!r} known.[/]")
         raise typer.Exit(1)
     if as_json:
-        print(json.dumps({"crisis": crisis_id, **state, "counters": status}, indent=2))
+        print(json.dumps({"crisis": crisis_id, **state, "counters": status, **answers}, indent=2))
         return
     console.print(
         f"Crisis [bold]{crisis_id}[/]: {state.get('state', 'unknown')}, latest "
@@ -61,16 +64,91 @@ def status_command(
                 ),
             )
         console.print(table)
+    _print_answers(answers)
 
 
-async def _status(crisis_id: str) -> tuple[dict[str, str], dict[str, str]]:
+def _print_answers(answers: dict[str, Any]) -> None:
+    leaders = answers["leaders"]
+    if leaders.get("islands"):
+        console.print(
+            f"Leaders: {leaders.get('reached', 0)} of {leaders['islands']} islands acknowledged, "
+            f"{leaders.get('escalated', 0)} escalated to a deputy or the post, "
+            f"{leaders.get('waiting', 0)} waiting, {leaders.get('unreached', 0)} unreached"
+            + (
+                f" ({', '.join(leaders['unreached_islands'])})"
+                if leaders["unreached_islands"]
+                else ""
+            )
+        )
+    safety = answers["safety"]
+    console.print(
+        f"Safety: {safety['safe']} safe, {safety['help']} need help, "
+        f"{safety['no_answer']} not answered"
+    )
+    if answers["needing_help"]:
+        table = Table("person", "island", "post", "contact", title="Need help")
+        for person, where in sorted(answers["needing_help"].items()):
+            table.add_row(
+                person,
+                where.get("island_id") or "-",
+                where.get("post_id") or "-",
+                where.get("contact") or "-",
+            )
+        console.print(table)
+    if answers["needs"]:
+        table = Table(
+            "need",
+            "skill",
+            "asked for",
+            "requested",
+            "accepted",
+            "declined",
+            "state",
+            title="Reservist needs",
+        )
+        for need_id, need in sorted(answers["needs"].items()):
+            state = (
+                "filled"
+                if need["filled"]
+                else (
+                    "[red]UNFILLED past deadline[/]" if need["unfilled_past_deadline"] else "open"
+                )
+            )
+            table.add_row(
+                need_id,
+                need["skill"],
+                str(need["count"]),
+                str(need["requested"]),
+                str(need["accepted"]),
+                str(need["declined"]),
+                state,
+            )
+        console.print(table)
+
+
+async def _status(crisis_id: str) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
     redis = make_redis(connected_settings())
     try:
-        status = await redis.hgetall(crises.status_key(crisis_id))
-        state = await redis.hgetall(crises.crisis_key(crisis_id))
+        status = {
+            str(k): str(v) for k, v in (await redis.hgetall(crises.status_key(crisis_id))).items()
+        }
+        state = {
+            str(k): str(v) for k, v in (await redis.hgetall(crises.crisis_key(crisis_id))).items()
+        }
+        safe, help_ = int(status.get("safety:safe", 0)), int(status.get("safety:help", 0))
+        answers = {
+            "leaders": await leader_status(redis, crisis_id),
+            "safety": {
+                "safe": safe,
+                "help": help_,
+                "no_answer": max(int(status.get("people", 0)) - safe - help_, 0),
+            },
+            "needing_help": await needing_help(redis, crisis_id),
+            "needs": await need_status(redis, crisis_id),
+        }
     finally:
         await redis.aclose()
-    return ({str(k): str(v) for k, v in status.items()}, {str(k): str(v) for k, v in state.items()})
+    return status, state, answers
 
 
 def outbox_command(
@@ -102,7 +180,8 @@ async def _outbox(crisis: str | None) -> list[dict[str, str]]:
         people: dict[str, str] = {}
         if crisis is not None:
             events = set(await redis.hkeys(crises.events_key(crisis)))
-            entries = [e for e in entries if e.key in events]
+            # Alerts are keyed by their event; notices by "<event>/<what>/...".
+            entries = [e for e in entries if e.key.split("/")[0] in events]
             people = {
                 str(k): str(v) for k, v in (await redis.hgetall(addressbook_key(crisis))).items()
             }
@@ -110,7 +189,9 @@ async def _outbox(crisis: str | None) -> list[dict[str, str]]:
         await redis.aclose()
     return [
         {
-            "person": people.get(f"{e.channel}:{e.to}", "?"),
+            "person": read_addressbook(people[f"{e.channel}:{e.to}"])[0]
+            if f"{e.channel}:{e.to}" in people
+            else "?",
             "channel": e.channel,
             "to": mask(e.to),
             "title": e.title,

@@ -6,6 +6,7 @@ from schemas.crisis import CrisisEvent, MsgType
 
 # Status counters of an Alert, an Update and a Cancel's corrections are kept apart.
 COUNTER_PREFIX = {MsgType.ALERT: "", MsgType.UPDATE: "update:", MsgType.CANCEL: "cancel:"}
+RECENT = "crises:recent"  # crisis id -> time of its newest event
 CANCELLED = "cancelled"
 ACTIVE = "active"
 
@@ -27,6 +28,7 @@ async def record_event(redis: Redis, event: CrisisEvent) -> None:
     crisis_id = event.crisis_id
     pipe = redis.pipeline(transaction=True)
     pipe.hset(events_key(crisis_id), event.identifier, event.model_dump_json())
+    pipe.zadd(RECENT, {crisis_id: event.sent.timestamp()}, gt=True)
     if event.msg_type is MsgType.CANCEL:
         pipe.hset(
             crisis_key(crisis_id), mapping={"state": CANCELLED, "cancelled_by": event.identifier}

@@ -2,7 +2,10 @@
 
 import asyncio
 import json
+import re
 import tempfile
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -19,11 +22,14 @@ from services.common.config import Settings
 from services.common.masking import mask
 from services.common.runner import serve
 from services.common.runtime import make_redis
+from services.demo.freshen import freshen
 from services.directory.generate import generate_directory
 from services.directory.importer import import_files
 from services.embedded.stack import EmbeddedStack
+from services.leaders.status import leader_status
 from services.providers import outbox
 from services.registry import SERVICES
+from services.reservists.status import need_status
 
 SAMPLES = Path(__file__).parent / "samples"
 GOOD_EVENTS = ("earthquake-marrakech.json", "flood-tangier.cap.xml")
@@ -52,12 +58,14 @@ async def _scenario(settings: Settings, console: Console) -> None:
     try:
         for name in GOOD_EVENTS + BAD_EVENTS:
             console.print(f"Publishing {name}")
-            await publish_raw(settings, (SAMPLES / name).read_bytes(), key=name)
+            await publish_raw(settings, freshen((SAMPLES / name).read_bytes()), key=name)
         accepted = await wait_for_models(settings, CRISIS_ACCEPTED, CrisisEvent, len(GOOD_EVENTS))
         rejected = await wait_for_models(settings, DEAD_LETTERS, DeadLetter, len(BAD_EVENTS))
         _show(console, accepted, rejected)
         await _show_outcomes(console, redis, [e.crisis_id for e in accepted])
         await _show_outbox_sample(console, redis)
+        await _answer_some(console, redis)
+        await _show_answers(console, redis, [e.crisis_id for e in accepted])
     finally:
         stop.set()
         await services
@@ -104,6 +112,53 @@ async def _show_outbox_sample(console: Console, redis: Redis) -> None:
         if entry.channel not in shown:
             shown.add(entry.channel)
             table.add_row(entry.channel, mask(entry.to), entry.title, entry.body[:160])
+    console.print(table)
+
+
+async def _answer_some(console: Console, redis: Redis) -> None:
+    """Follow one "I'm safe" link and one leader's "confirm" link, as people would."""
+    wanted: dict[str, str | None] = {"safe": None, "ack": None}
+    for raw in await redis.lrange(outbox.LOG, 0, -1):
+        entry = outbox.Received(**json.loads(raw))
+        for answer, found in wanted.items():
+            link = re.search(rf"(https?://\S+/a/(\S+)\?answer={answer})", entry.body)
+            if found is None and link:
+                wanted[answer] = link.group(1)
+    for answer, url in wanted.items():
+        if url is None:
+            continue
+        status = await asyncio.to_thread(_post_answer, url, answer)
+        console.print(f"Answered {answer!r} through a link from the outbox: HTTP {status}")
+    await asyncio.sleep(2)  # the answer travels through the responses topic
+
+
+def _post_answer(url: str, answer: str) -> int:
+    action, _, _ = url.partition("?")
+    body = urllib.parse.urlencode({"answer": answer}).encode()
+    with urllib.request.urlopen(urllib.request.Request(action, data=body), timeout=10) as page:
+        return int(page.status)
+
+
+async def _show_answers(console: Console, redis: Redis, crisis_ids: list[str]) -> None:
+    table = Table(
+        "crisis",
+        "islands acked/asked",
+        "safe",
+        "need help",
+        "reservists asked",
+        title="Answers so far (`vigie status CRISIS`)",
+    )
+    for crisis_id in crisis_ids:
+        leaders = await leader_status(redis, crisis_id)
+        status = await crises.status(redis, crisis_id)
+        needs = await need_status(redis, crisis_id)
+        table.add_row(
+            crisis_id,
+            f"{leaders.get('reached', 0)}/{leaders.get('islands', 0)}",
+            status.get("safety:safe", "0"),
+            status.get("safety:help", "0"),
+            ", ".join(f"{n}: {v['requested']}" for n, v in needs.items()) or "-",
+        )
     console.print(table)
 
 

@@ -45,6 +45,8 @@ class PostRow(Row):
     district_countries: list[CountryCode] = Field(min_length=1)
     district_regions: list[RegionCode] = Field(default_factory=list)
     emergency_phone: str = Field(min_length=3, max_length=32)
+    cell_sms: Phone | None = None  # the post's crisis cell, told when an island is unreached
+    cell_email: Email | None = None
     location: Point | None = None
     district_geojson: dict[str, Any] | None = None
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from schemas.crisis import Channel, MsgType
+from schemas.crisis import Channel
 from schemas.delivery import Outcome
-from services.common.crises import COUNTER_PREFIX, status_key
+from services.common.crises import status_key
 
 _CLAIM = """
 local now, lease = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -50,8 +50,19 @@ def addressbook_key(crisis_id: str) -> str:
 class Settled:
     person_id: str
     post_id: str | None
+    island_id: str | None
     address: str | None
     outcome: Outcome
+
+
+def addressbook_entry(item: Settled) -> str:
+    return f"{item.person_id}|{item.post_id or ''}|{item.island_id or ''}"
+
+
+def read_addressbook(entry: str) -> tuple[str, str | None, str | None]:
+    """(person, post, island) of an address that received a message of the crisis."""
+    person_id, post_id, island_id = [*entry.split("|"), "", ""][:3]
+    return person_id, post_id or None, island_id or None
 
 
 class Ledger:
@@ -80,9 +91,16 @@ class Ledger:
         return [value is not None for value in found]
 
     async def settle(
-        self, crisis_id: str, event_id: str, kind: MsgType, channel: Channel, settled: list[Settled]
+        self,
+        crisis_id: str,
+        event_id: str,
+        prefix: str,
+        channel: Channel,
+        settled: list[Settled],
+        alerting: bool = False,
     ) -> None:
-        prefix = COUNTER_PREFIX[kind]
+        """`prefix` sets which counters move; `alerting` remembers who an alert reached,
+        for a later Cancel to correct."""
         pipe = self.redis.pipeline(transaction=True)
         status = status_key(crisis_id)
         for item in settled:
@@ -92,13 +110,16 @@ class Ledger:
                 item.outcome.value,
             )
             pipe.hincrby(status, f"{prefix}{item.outcome.value}:{channel.value}", 1)
-            pipe.hincrby(
-                status, f"post:{item.post_id}:{prefix}{item.outcome.value}:{channel.value}", 1
-            )
+            if item.post_id:
+                pipe.hincrby(
+                    status, f"post:{item.post_id}:{prefix}{item.outcome.value}:{channel.value}", 1
+                )
             if item.outcome is Outcome.SENT and item.address:
                 pipe.hset(
-                    addressbook_key(crisis_id), f"{channel.value}:{item.address}", item.person_id
+                    addressbook_key(crisis_id),
+                    f"{channel.value}:{item.address}",
+                    addressbook_entry(item),
                 )
-                if kind is not MsgType.CANCEL:
+                if alerting:
                     pipe.hset(alerted_key(crisis_id), f"{item.person_id}|{channel.value}", event_id)
         await pipe.execute()

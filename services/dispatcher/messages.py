@@ -69,7 +69,7 @@ def render(
         return Message("", _fit_sms(chrome, context))
     if channel is Channel.PUSH:
         body = _template(chrome, "push_body", context)
-        return Message(_template(chrome, "push_title", context), _shorten(body, MAX_PUSH_BODY))
+        return Message(_template(chrome, "push_title", context), shorten(body, MAX_PUSH_BODY))
     return Message(
         _template(chrome, "email_subject", context), _template(chrome, "email_body", context)
     )
@@ -106,5 +106,5 @@ def _fit_sms(language: str, context: dict[str, str]) -> str:
     return text
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."

@@ -14,13 +14,15 @@ from datetime import UTC, datetime
 from schemas.alerts import AlertJob, Recipient
 from schemas.crisis import Channel, CrisisEvent, MsgType
 from schemas.delivery import DeliveryOutcome, DeliveryReport, Outcome
+from schemas.notices import Notice
 from schemas.responses import ANSWERS_BY_ROLE, Role
-from schemas.topics import ALERT_JOBS, ALERT_JOBS_PRIORITY, DELIVERY_REPORTS, Topic
+from schemas.topics import ALERT_JOBS, ALERT_JOBS_PRIORITY, DELIVERY_REPORTS, NOTICES, Topic
 from services.common import crises
 from services.common.runtime import Runtime
 from services.dispatcher.delivery import Attempted, Deliverer, Personal
 from services.dispatcher.ledger import Ledger, Settled
 from services.dispatcher.messages import ANSWERS_MARKER, Message, answer_block, render
+from services.dispatcher.notices import NoticeDispatcher
 from services.dispatcher.posts import PostBook
 from services.dispatcher.rate_limit import RateLimiter
 from services.dispatcher.sender import Sender
@@ -169,12 +171,15 @@ class Dispatcher:
         await self.ledger.settle(
             job.crisis_id,
             event.identifier,
-            job.msg_type,
+            crises.COUNTER_PREFIX[job.msg_type],
             channel,
             [
-                Settled(r.person_id, r.post_id, r.contacts.for_channel(channel), outcome)
+                Settled(
+                    r.person_id, r.post_id, r.island_id, r.contacts.for_channel(channel), outcome
+                )
                 for r, outcome in results
             ],
+            alerting=job.msg_type is not MsgType.CANCEL,
         )
         outcomes = []
         for recipient, outcome in results:
@@ -250,8 +255,9 @@ class Dispatcher:
         )
 
 
-def _register(topic: Topic, stage: str) -> Callable[[Runtime], None]:
-    """One consumer group per channel: a slow email relay never holds up SMS or push."""
+def _register(topic: Topic, stage: str, notices: bool) -> Callable[[Runtime], None]:
+    """One consumer group per channel: a slow email relay never holds up SMS or push.
+    The priority lane also sends notices: a leader's alert must not queue behind routine."""
 
     def register(rt: Runtime) -> None:
         dispatcher = Dispatcher(rt)
@@ -263,6 +269,14 @@ def _register(topic: Topic, stage: str) -> Callable[[Runtime], None]:
         rt.startup.append(dispatcher.posts.current)
         for channel in Channel:
             _subscribe(rt, dispatcher, topic, f"{stage}-{channel.value}", channel)
+        if notices:
+            sender = NoticeDispatcher(
+                rt, dispatcher.deliverer, dispatcher.ledger, dispatcher.limiter
+            )
+
+            @rt.subscribe(NOTICES, f"{stage}-notices")
+            async def send_notice(notice: Notice) -> None:
+                await sender.handle(notice)
 
     return register
 
@@ -275,5 +289,5 @@ def _subscribe(
         await dispatcher.handle(job, channel)
 
 
-register_routine = _register(ALERT_JOBS, "dispatcher")
-register_priority = _register(ALERT_JOBS_PRIORITY, "dispatcher-priority")
+register_routine = _register(ALERT_JOBS, "dispatcher", notices=False)
+register_priority = _register(ALERT_JOBS_PRIORITY, "dispatcher-priority", notices=True)

@@ -3,8 +3,9 @@
 import asyncio
 import json
 import os
+import secrets
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -15,6 +16,7 @@ from services.embedded.processes import (
     ManagedProcess,
     ProvidersProcess,
     RedisProcess,
+    free_port,
     start_broker,
     start_providers,
     start_redis,
@@ -28,6 +30,9 @@ class EmbeddedStack:
     broker: ManagedProcess | None = None
     redis: RedisProcess | None = None
     providers: ProvidersProcess | None = None
+    # The response service's address and the secrets of its links and SMS webhook:
+    # made up per stack, so the demo answers links with no configuration.
+    answers: dict[str, str] = field(default_factory=dict)
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -43,11 +48,17 @@ class EmbeddedStack:
         self.broker = start_broker()
         self.redis = start_redis()
         self.providers = start_providers(self.redis.url)
+        self.answers = {
+            "response_listen": f"127.0.0.1:{free_port()}",
+            "response_secret": secrets.token_urlsafe(32),
+            "inbound_sms_key": secrets.token_urlsafe(24),
+        }
         asyncio.run(create_topics(self.settings(topic_prefix)))
         return self
 
     def settings(self, topic_prefix: str = "", **overrides: object) -> Settings:
         urls: dict[str, object] = dict(self.providers.urls()) if self.providers else {}
+        urls |= self.answers
         return Settings(
             kafka_bootstrap=self.kafka_bootstrap,
             redis_url=self.redis_url,
@@ -79,8 +90,10 @@ class EmbeddedStack:
             "kafka_bootstrap": self.kafka_bootstrap,
             "redis_url": self.redis_url,
             **(self.providers.urls() if self.providers else {}),
+            **self.answers,
         }
         path.write_text(json.dumps(state, indent=2))
+        path.chmod(0o600)  # it holds the link-signing secret
         return path
 
 

@@ -24,6 +24,7 @@ def recipients(
         recipient = to_recipient(person, channels, island_id, post_id)
         counts["people"] += 1
         counts[f"post:{post_id}:people"] += 1
+        counts[f"island:{island_id}:people"] += 1
         if not recipient.channels:
             counts["unreachable"] += 1
             continue

@@ -1,0 +1,47 @@
+"""Turn a notice's kind, language and facts into its text on each channel."""
+
+from collections.abc import Mapping
+
+from schemas.alerts import Recipient
+from schemas.crisis import Channel
+from schemas.notices import Notice, NoticeKind, Text
+from services.dispatcher.messages import MAX_PUSH_BODY, shorten
+from services.notices.catalog import CATALOGS, LINK_LABELS
+
+Facts = Mapping[str, object]
+
+
+def texts(
+    kind: NoticeKind, language: str, facts: Facts, links: Mapping[str, str]
+) -> dict[Channel, Text]:
+    lang = language.split("-")[0] if language.split("-")[0] in CATALOGS else "fr"
+    subject, sms, email = (part.format_map(facts) for part in CATALOGS[lang][kind])
+    labels = LINK_LABELS[lang]
+    link_lines = "\n".join(
+        f"- {labels.get(answer, answer)} : {url}" for answer, url in links.items()
+    )
+    email_body = f"{email}\n\n{link_lines}" if link_lines else email
+    first_link = next(iter(links.values()), "")
+    push_body = shorten(sms.removeprefix("VIGIE "), MAX_PUSH_BODY - len(first_link) - 1)
+    return {
+        Channel.SMS: Text(title="", body=sms),
+        Channel.EMAIL: Text(title=subject, body=email_body),
+        Channel.PUSH: Text(title=subject, body=f"{push_body} {first_link}".strip()),
+    }
+
+
+def notice(
+    notice_id: str,
+    crisis_id: str,
+    kind: NoticeKind,
+    recipient: Recipient,
+    facts: Facts,
+    links: Mapping[str, str] | None = None,
+) -> Notice:
+    return Notice(
+        notice_id=notice_id,
+        crisis_id=crisis_id,
+        kind=kind,
+        recipient=recipient,
+        texts=texts(kind, recipient.language, facts, links or {}),
+    )

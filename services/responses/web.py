@@ -1,0 +1,128 @@
+"""The response service's HTTP side: answer links, and the SMS gateway's reply webhook.
+
+Every answer is published to the responses topic; the services that own each kind of
+answer apply it idempotently.
+"""
+
+import hmac
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import FastAPI, Form, Header, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
+
+from schemas.responses import Answer, PersonResponse, Via
+from schemas.topics import RESPONSES
+from services.common.masking import mask
+from services.common.runtime import Runtime
+from services.responses import pages
+from services.responses.inbound import NotUnderstood, read_reply, who_replies
+from services.responses.tokens import AnswerTokens, BadToken, Claim
+
+log = logging.getLogger("vigie.responses")
+
+
+class InboundSms(BaseModel):
+    sender: str = Field(alias="from", min_length=3, max_length=32)
+    text: str = Field(max_length=1_000)
+
+
+def create_app(rt: Runtime) -> FastAPI:
+    settings = rt.settings
+    if settings.response_secret is None:
+        raise RuntimeError("the response service needs VIGIE_RESPONSE_SECRET to check links")
+    tokens = AnswerTokens(
+        settings.response_secret.get_secret_value(), settings.response_token_ttl_s
+    )
+    app = FastAPI(title="Vigie responses", docs_url=None, redoc_url=None)
+
+    def claim_for(token: str, answer: str) -> tuple[Claim, Answer]:
+        claim = tokens.read(token)
+        try:
+            chosen = Answer(answer)
+        except ValueError:
+            raise BadToken(f"Unknown answer {answer!r}.") from None
+        if chosen not in claim.answers:
+            raise BadToken("This link does not allow that answer.")
+        return claim, chosen
+
+    @app.exception_handler(BadToken)
+    async def bad_token(request: Request, exc: BadToken) -> HTMLResponse:
+        status = 410 if "expired" in str(exc) else 403
+        return HTMLResponse(pages.refused(str(exc)), status_code=status)
+
+    @app.get("/a/{token}", response_class=HTMLResponse)
+    async def confirm_page(token: str, answer: str) -> str:
+        # A GET never records: mail scanners and link previews open links on their own.
+        _, chosen = claim_for(token, answer)
+        return pages.confirm(token, chosen)
+
+    @app.post("/a/{token}", response_class=HTMLResponse)
+    async def record(token: str, answer: Annotated[str, Form()]) -> str:
+        claim, chosen = claim_for(token, answer)
+        await _publish(rt, claim, chosen, Via.WEB)
+        return pages.thanks(chosen)
+
+    @app.post("/sms/inbound")
+    async def inbound_sms(
+        sms: InboundSms, x_vigie_key: Annotated[str | None, Header()] = None
+    ) -> JSONResponse:
+        expected = settings.inbound_sms_key
+        if expected is None or not hmac.compare_digest(
+            (x_vigie_key or "").encode(), expected.get_secret_value().encode()
+        ):
+            return JSONResponse({"error": "unknown or missing X-Vigie-Key"}, status_code=403)
+        found = await who_replies(rt.redis, sms.sender)
+        if found is None:
+            return await _reject(rt, sms, None, "no recent crisis message went to this number")
+        crisis_id, person_id, asked = found
+        try:
+            answer = read_reply(asked.role, sms.text)
+        except NotUnderstood as exc:
+            return await _reject(rt, sms, person_id, str(exc))
+        claim = Claim(
+            crisis_id=crisis_id,
+            person_id=person_id,
+            role=asked.role,
+            answers=[answer],
+            island_id=asked.island_id,
+            post_id=asked.post_id,
+            need_id=asked.need_id,
+        )
+        await _publish(rt, claim, answer, Via.SMS)
+        return JSONResponse({"crisis_id": crisis_id, "answer": answer.value})
+
+    @app.get("/healthz")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+async def _publish(rt: Runtime, claim: Claim, answer: Answer, via: Via) -> None:
+    response = PersonResponse(
+        crisis_id=claim.crisis_id,
+        person_id=claim.person_id,
+        role=claim.role,
+        answer=answer,
+        island_id=claim.island_id,
+        post_id=claim.post_id,
+        need_id=claim.need_id,
+        via=via,
+        at=datetime.now(UTC),
+    )
+    await rt.broker.publish(
+        response, rt.topic(RESPONSES), key=f"{claim.crisis_id}|{claim.person_id}".encode()
+    )
+    log.info("answer %s from %s (%s)", answer.value, claim.person_id, via.value)
+
+
+async def _reject(rt: Runtime, sms: InboundSms, person_id: str | None, reason: str) -> JSONResponse:
+    """Kept for an operator in the dead letters, number masked; the gateway gets the reason."""
+    log.warning("SMS reply from %s refused: %s", mask(sms.sender), reason)
+    payload = json.dumps({"from": mask(sms.sender), "person_id": person_id, "text": sms.text})
+    await rt.dead_letter("responses", f"SMS reply refused: {reason}", payload.encode(), RESPONSES)
+    return JSONResponse({"error": reason}, status_code=422)
