@@ -83,15 +83,7 @@ def main() -> None:
     with EmbeddedStack() as stack:
         settings = stack.settings()
         asyncio.run(load_directory(stack.redis_url, path))
-        env = {
-            **os.environ,
-            "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-            "VIGIE_REDIS_URL": stack.redis_url,
-            **{
-                f"VIGIE_{k.upper()}": v
-                for k, v in (stack.providers.urls() if stack.providers else {}).items()
-            },
-        }
+        env = {**os.environ, **settings.as_env()}
         names = ["ingest", "resolver"] + ["dispatcher-priority"] * args.dispatchers
         processes = {
             f"{name}-{i}": subprocess.Popen(

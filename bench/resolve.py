@@ -92,11 +92,7 @@ def main() -> None:
     with EmbeddedStack() as stack:
         settings = stack.settings()
         asyncio.run(load_directory(stack.redis_url, path))
-        env = {
-            **os.environ,
-            "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-            "VIGIE_REDIS_URL": stack.redis_url,
-        }
+        env = {**os.environ, **settings.as_env()}
         resolver = subprocess.Popen(
             [sys.executable, "-m", "services.cli.main", "run", "resolver", "--quiet"], env=env
         )

@@ -1,7 +1,6 @@
 """Test helpers: run services in-process or as real processes, publish events."""
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -9,8 +8,6 @@ import tempfile
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-
-from pydantic import SecretStr
 
 from services.cli.publishing import publish_raw
 from services.common.config import Settings
@@ -37,7 +34,7 @@ def service_process(
 ) -> subprocess.Popen[bytes]:
     """`vigie run NAME` as a real process, so it can be SIGKILLed. Logs go to a file: a
     pipe nobody reads would fill and block the service."""
-    env = {**os.environ, **settings_env(settings)}
+    env = {**os.environ, **settings.as_env()}
     log = log or Path(tempfile.gettempdir()) / f"vigie-{settings.topic_prefix}{name}.log"
     with log.open("ab") as sink:
         return subprocess.Popen(
@@ -46,18 +43,6 @@ def service_process(
             stdout=sink,
             stderr=sink,
         )
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The settings as the VIGIE_* environment a `vigie` process reads."""
-    env = {}
-    for name, value in settings.model_dump(exclude={"home"}).items():
-        if value is None:
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        env[f"VIGIE_{name.upper()}"] = json.dumps(value) if isinstance(value, dict) else str(value)
-    return env
 
 
 async def publish(settings: Settings, raw: bytes, key: str = "k") -> None:

@@ -23,7 +23,7 @@ from tests.answer_helpers import answering, emails, eventually, follow, link_in,
 from tests.delivery_helpers import settled
 from tests.directory_data import CELL_EMAIL, feature, marrakech_directory, point, write
 from tests.events import event_json
-from tests.helpers import publish, service_process, settings_env
+from tests.helpers import publish, service_process
 
 ANSWERING = ["ingest", "resolver", "dispatcher", "dispatcher-priority", "responses"]
 EVERYTHING = [*ANSWERING, "leaders", "reservists"]
@@ -44,7 +44,7 @@ async def _directory(settings: Settings, tmp_path: Path, features: list[dict[str
 def vigie_status(settings: Settings, crisis_id: str) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-m", "services.cli.main", "status", crisis_id, "--json"],
-        env={**settings_env(settings), "PATH": "/usr/bin:/bin"},
+        env={**settings.as_env(), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         check=True,

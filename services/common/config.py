@@ -1,5 +1,6 @@
 """Configuration from the environment (VIGIE_ prefix); nothing set means the embedded stack."""
 
+import json
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -50,6 +51,19 @@ class Settings(BaseSettings):
 
     def group(self, service: str) -> str:
         return f"{self.topic_prefix}vigie-{service}"
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as the VIGIE_* environment a `vigie` process reads."""
+        env = {}
+        for name, value in self.model_dump(exclude={"home"}).items():
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            env[f"VIGIE_{name.upper()}"] = (
+                json.dumps(value) if isinstance(value, dict) else str(value)
+            )
+        return env
 
     @property
     def answer_base_url(self) -> str:

@@ -15,7 +15,7 @@ from schemas.alerts import AlertJob, Recipient
 from schemas.crisis import Channel, CrisisEvent, MsgType
 from schemas.delivery import DeliveryOutcome, DeliveryReport, Outcome
 from schemas.notices import Notice
-from schemas.responses import ANSWERS_BY_ROLE, Role
+from schemas.responses import Role
 from schemas.topics import ALERT_JOBS, ALERT_JOBS_PRIORITY, DELIVERY_REPORTS, NOTICES, Topic
 from services.common import crises
 from services.common.runtime import Runtime
@@ -27,7 +27,6 @@ from services.dispatcher.posts import PostBook
 from services.dispatcher.rate_limit import RateLimiter
 from services.dispatcher.sender import Sender
 from services.responses.links import AnswerLinks
-from services.responses.tokens import Claim
 
 log = logging.getLogger("vigie.dispatcher")
 
@@ -145,15 +144,12 @@ class Dispatcher:
             return Message(message.title, message.body.replace(ANSWERS_MARKER, ""))
 
         def personal(recipient: Recipient) -> Message:
-            links = self.links.for_claim(
-                Claim(
-                    crisis_id=job.crisis_id,
-                    person_id=recipient.person_id,
-                    role=Role.NATIONAL,
-                    answers=list(ANSWERS_BY_ROLE[Role.NATIONAL]),
-                    island_id=recipient.island_id,
-                    post_id=recipient.post_id,
-                )
+            links = self.links.for_person(
+                job.crisis_id,
+                recipient.person_id,
+                Role.NATIONAL,
+                island_id=recipient.island_id,
+                post_id=recipient.post_id,
             )
             block = answer_block(recipient.language, links)
             return Message(message.title, message.body.replace(ANSWERS_MARKER, block))

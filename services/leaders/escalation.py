@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from schemas.alerts import Contacts, LeaderAlert, Recipient
 from schemas.crisis import Channel, CrisisEvent, MsgType
 from schemas.notices import NoticeKind
-from schemas.responses import Answer, Role
+from schemas.responses import Role
 from schemas.topics import NOTICES
 from services.common import crises, roles
 from services.common.runtime import Runtime
@@ -23,7 +23,6 @@ from services.common.timers import Timers
 from services.directory.lookup import post as find_post
 from services.notices.compose import notice
 from services.responses.links import AnswerLinks
-from services.responses.tokens import Claim
 
 log = logging.getLogger("vigie.leaders")
 
@@ -147,15 +146,12 @@ class Escalation:
             "role_fr": "chef" if is_leader else "suppléant du chef",
             "role_en": "the leader" if is_leader else "a deputy leader",
         }
-        links = self.links.for_claim(
-            Claim(
-                crisis_id=alert.crisis_id,
-                person_id=person.person_id,
-                role=Role.LEADER,
-                answers=[Answer.ACK],
-                island_id=alert.island_id,
-                post_id=alert.post_id,
-            )
+        links = self.links.for_person(
+            alert.crisis_id,
+            person.person_id,
+            Role.LEADER,
+            island_id=alert.island_id,
+            post_id=alert.post_id,
         )
         await self._publish(
             notice(

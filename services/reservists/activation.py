@@ -15,14 +15,13 @@ from pydantic import AwareDatetime, BaseModel
 from schemas.alerts import Candidate, Contacts, Recipient, ReservistCandidates
 from schemas.crisis import Channel, CrisisEvent
 from schemas.notices import NoticeKind
-from schemas.responses import ANSWERS_BY_ROLE, Answer, PersonResponse, Role
+from schemas.responses import Answer, PersonResponse, Role
 from schemas.topics import NOTICES
 from services.common import crises, roles
 from services.common.runtime import Runtime
 from services.common.timers import Timers
 from services.notices.compose import notice
 from services.responses.links import AnswerLinks
-from services.responses.tokens import Claim
 
 log = logging.getLogger("vigie.reservists")
 LOCK_TIMEOUT_S = 30
@@ -204,14 +203,11 @@ class Activation:
             candidate.reservist_id,
             roles.Asked(role=Role.RESERVIST, need_id=request.need.need_id),
         )
-        links = self.links.for_claim(
-            Claim(
-                crisis_id=request.crisis_id,
-                person_id=candidate.reservist_id,
-                role=Role.RESERVIST,
-                answers=list(ANSWERS_BY_ROLE[Role.RESERVIST]),
-                need_id=request.need.need_id,
-            )
+        links = self.links.for_person(
+            request.crisis_id,
+            candidate.reservist_id,
+            Role.RESERVIST,
+            need_id=request.need.need_id,
         )
         await self._notice(need, _recipient(candidate), NoticeKind.ACTIVATION_REQUEST, links)
 

@@ -1,5 +1,6 @@
 """The answer links a message carries, one per answer the person may give."""
 
+from schemas.responses import ANSWERS_BY_ROLE, Role
 from services.common.config import Settings
 from services.responses.tokens import AnswerTokens, Claim
 
@@ -17,6 +18,28 @@ class AnswerLinks:
     @property
     def enabled(self) -> bool:
         return self.tokens is not None
+
+    def for_person(
+        self,
+        crisis_id: str,
+        person_id: str,
+        role: Role,
+        island_id: str | None = None,
+        post_id: str | None = None,
+        need_id: str | None = None,
+    ) -> dict[str, str]:
+        """The links for every answer a person in this role may give."""
+        return self.for_claim(
+            Claim(
+                crisis_id=crisis_id,
+                person_id=person_id,
+                role=role,
+                answers=list(ANSWERS_BY_ROLE[role]),
+                island_id=island_id,
+                post_id=post_id,
+                need_id=need_id,
+            )
+        )
 
     def for_claim(self, claim: Claim) -> dict[str, str]:
         """No links when no response secret is configured: messages then ask for SMS replies."""
