@@ -45,7 +45,7 @@ async def publish_and_settle(settings: Settings, redis: Redis, event: CrisisEven
     async def settled() -> bool:
         return crises.is_settled(await crises.status(redis, event.identifier))
 
-    await wait_until(settled, timeout_s=600)
+    await wait_until(settled, timeout_s=1800)
     return published
 
 
@@ -84,12 +84,16 @@ def main() -> None:
         settings = stack.settings()
         asyncio.run(load_directory(stack.redis_url, path))
         env = {**os.environ, **settings.as_env()}
-        names = ["ingest", "resolver"] + ["dispatcher-priority"] * args.dispatchers
+        # Email in processes of its own: see VIGIE_DISPATCH_CHANNELS in the README.
+        short = {**env, "VIGIE_DISPATCH_CHANNELS": '["sms", "push"]'}
+        email = {**env, "VIGIE_DISPATCH_CHANNELS": '["email"]'}
+        roles = [("ingest", env), ("resolver", env)]
+        roles += [("dispatcher-priority", short), ("dispatcher-priority", email)] * args.dispatchers
         processes = {
             f"{name}-{i}": subprocess.Popen(
-                [sys.executable, "-m", "services.cli.main", "run", name, "--quiet"], env=env
+                [sys.executable, "-m", "services.cli.main", "run", name, "--quiet"], env=penv
             )
-            for i, name in enumerate(names)
+            for i, (name, penv) in enumerate(roles)
         }
         pids = {name: p.pid for name, p in processes.items()}
         if stack.providers:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import redis
 from redis.asyncio import Redis
 
@@ -148,6 +149,8 @@ async def test_a_forged_expired_or_misused_link_is_refused_and_counts_nothing(
             await follow(f"{base}/{good}?answer=help"),  # the link only allows "safe"
         ]
         no_key = await reply_sms(settings, "+33600000000", "SAFE", key="guess")
+        async with httpx.AsyncClient() as client:
+            choices = await client.get(f"{base}/{good}")  # a link opened without an answer
         accepted = await follow(f"{base}/{good}?answer=safe")
         await eventually(
             lambda: redis_client.hget("status:{C-LINKS}", "safety:safe"), "the good answer"
@@ -157,6 +160,7 @@ async def test_a_forged_expired_or_misused_link_is_refused_and_counts_nothing(
     assert "expired" in refusals[2].text and "not valid" in refusals[0].text
     assert all("Traceback" not in r.text for r in refusals)
     assert no_key.status_code == 403
+    assert choices.status_code == 200 and "Je suis en sécurité" in choices.text
     assert accepted.status_code == 200
     assert redis_client.hgetall("safety:{C-LINKS}").keys() == {"N-1"}
     assert redis_client.hget("status:{C-LINKS}", "safety:safe") == "1"

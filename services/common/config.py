@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     rate_limits: dict[str, float] = {}  # messages per second per channel; absent: no limit
     batch_sizes: dict[str, int] = {"sms": 250, "push": 250, "email": 250}
     send_concurrency: dict[str, int] = {"sms": 4, "push": 4, "email": 16}  # batches in flight
+    # Channels this dispatcher process sends: run email apart from SMS and push so that
+    # thousands of one-by-one emails do not take CPU time from the short channels.
+    dispatch_channels: list[str] = ["sms", "push", "email"]
     send_attempts: int = 4
     retry_base_s: float = 0.2
     provider_timeout_s: float = 15.0
@@ -61,7 +64,7 @@ class Settings(BaseSettings):
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
             env[f"VIGIE_{name.upper()}"] = (
-                json.dumps(value) if isinstance(value, dict) else str(value)
+                json.dumps(value) if isinstance(value, dict | list) else str(value)
             )
         return env
 

@@ -16,9 +16,12 @@ from services.common.config import Settings
 from services.dispatcher.messages import Message
 
 log = logging.getLogger("vigie.dispatcher.sender")
-# apprise plugins are blocking (requests, smtplib): they run on threads of their own so a
-# slow provider does not take the default executor from everyone else.
-_EXECUTOR = ThreadPoolExecutor(max_workers=32, thread_name_prefix="apprise")
+# apprise plugins are blocking (requests, smtplib): they run on threads of their own, a
+# pool per channel, so thousands of one-by-one emails never queue ahead of an SMS batch.
+_EXECUTORS = {
+    channel: ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"apprise-{channel}")
+    for channel, workers in ((Channel.SMS, 8), (Channel.PUSH, 8), (Channel.EMAIL, 32))
+}
 
 
 class _TlsContextPerThread:
@@ -90,7 +93,7 @@ class Sender:
         loop = asyncio.get_running_loop()
         try:
             ok = await asyncio.wait_for(
-                loop.run_in_executor(_EXECUTOR, _notify, url, message), self.timeout_s
+                loop.run_in_executor(_EXECUTORS[channel], _notify, url, message), self.timeout_s
             )
         except TimeoutError:
             raise ProviderError(

@@ -264,7 +264,8 @@ def _register(topic: Topic, stage: str, notices: bool) -> Callable[[Runtime], No
             )
         rt.startup.append(dispatcher.posts.current)
         for channel in Channel:
-            _subscribe(rt, dispatcher, topic, f"{stage}-{channel.value}", channel)
+            if channel.value in rt.settings.dispatch_channels:
+                _subscribe(rt, dispatcher, topic, f"{stage}-{channel.value}", channel)
         if notices:
             sender = NoticeDispatcher(
                 rt, dispatcher.deliverer, dispatcher.ledger, dispatcher.limiter

@@ -21,15 +21,17 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def confirm(token: str, answer: Answer) -> str:
-    fr, en = LABELS[answer]
-    return _page(
-        "Vigie",
-        f"<h1>{escape(fr)} / {escape(en)}</h1>"
+def confirm(token: str, answers: list[Answer]) -> str:
+    """One button per answer; a single answer's page asks to confirm it."""
+    forms = "".join(
         f"<form method='post' action='/a/{escape(token)}'>"
         f"<input type='hidden' name='answer' value='{escape(answer.value)}'>"
-        "<button type='submit'>Confirmer / Confirm</button></form>",
+        f"<button type='submit'>{escape(LABELS[answer][0])} / {escape(LABELS[answer][1])}"
+        "</button></form>"
+        for answer in answers
     )
+    title = "Confirmez votre réponse / Confirm your answer" if len(answers) == 1 else "Vigie"
+    return _page("Vigie", f"<h1>{escape(title)}</h1>{forms}")
 
 
 def thanks(answer: Answer) -> str:

@@ -23,7 +23,11 @@ class Claim(BaseModel):
 
 
 class BadToken(ValueError):
-    """The token is forged, damaged or expired; the message says which, for the person."""
+    """The token is forged, damaged or misused; the message says which, for the person."""
+
+
+class ExpiredToken(BadToken):
+    pass
 
 
 def _signer_on(clock: Callable[[], float]) -> type[TimestampSigner]:
@@ -47,7 +51,7 @@ class AnswerTokens:
         try:
             payload = self.serializer.loads(token, max_age=self.ttl_s)
         except SignatureExpired:
-            raise BadToken("This link has expired.") from None
+            raise ExpiredToken("This link has expired.") from None
         except BadSignature:
             raise BadToken(
                 "This link is not valid: it was altered or not issued by Vigie."

@@ -20,7 +20,7 @@ from services.common.masking import mask
 from services.common.runtime import Runtime
 from services.responses import pages
 from services.responses.inbound import NotUnderstood, read_reply, who_replies
-from services.responses.tokens import AnswerTokens, BadToken, Claim
+from services.responses.tokens import AnswerTokens, BadToken, Claim, ExpiredToken
 
 log = logging.getLogger("vigie.responses")
 
@@ -51,14 +51,16 @@ def create_app(rt: Runtime) -> FastAPI:
 
     @app.exception_handler(BadToken)
     async def bad_token(request: Request, exc: BadToken) -> HTMLResponse:
-        status = 410 if "expired" in str(exc) else 403
+        status = 410 if isinstance(exc, ExpiredToken) else 403
         return HTMLResponse(pages.refused(str(exc)), status_code=status)
 
     @app.get("/a/{token}", response_class=HTMLResponse)
-    async def confirm_page(token: str, answer: str) -> str:
+    async def confirm_page(token: str, answer: str | None = None) -> str:
         # A GET never records: mail scanners and link previews open links on their own.
+        if answer is None:
+            return pages.confirm(token, tokens.read(token).answers)
         _, chosen = claim_for(token, answer)
-        return pages.confirm(token, chosen)
+        return pages.confirm(token, [chosen])
 
     @app.post("/a/{token}", response_class=HTMLResponse)
     async def record(token: str, answer: Annotated[str, Form()]) -> str:
