@@ -1,8 +1,10 @@
 """Shared pieces of the benchmarks: the directory, the crisis, process memory."""
 
 import asyncio
+import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from redis.asyncio import Redis
 from schemas.crisis import CrisisEvent
 from services.directory.generate import generate_directory
 from services.directory.importer import import_files
+from services.embedded.stack import EmbeddedStack
 
 DATA = Path(__file__).parent / "data"
 LONDON = [(51.10, -0.75), (51.10, 0.45), (51.90, 0.45), (51.90, -0.75), (51.10, -0.75)]
@@ -99,3 +102,13 @@ async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout_s: float 
         if time.monotonic() > deadline:
             raise TimeoutError("benchmark condition not reached")
         await asyncio.sleep(0.05)
+
+
+@contextmanager
+def stack_with_directory(nationals: int) -> Iterator[tuple[EmbeddedStack, dict[str, str]]]:
+    """The embedded stack holding a generated directory, and the environment for
+    `vigie run` processes that use it."""
+    path = directory_file(nationals)
+    with EmbeddedStack() as stack:
+        asyncio.run(load_directory(stack.redis_url, path))
+        yield stack, {**os.environ, **stack.settings().as_env()}

@@ -10,7 +10,6 @@ local endpoints and to the last one per channel, and each service process's peak
 import argparse
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -19,12 +18,11 @@ from collections import defaultdict
 
 from redis.asyncio import Redis
 
-from bench.common import directory_file, load_directory, london_crisis, peak_rss_mib, wait_until
+from bench.common import london_crisis, peak_rss_mib, stack_with_directory, wait_until
 from schemas.crisis import CrisisEvent
 from services.cli.publishing import publish_raw
 from services.common import crises
 from services.common.config import Settings
-from services.embedded.stack import EmbeddedStack
 from services.providers import outbox
 
 
@@ -79,11 +77,8 @@ def main() -> None:
     parser.add_argument("--nationals", type=int, default=1_000_000)
     parser.add_argument("--dispatchers", type=int, default=1)
     args = parser.parse_args()
-    path = directory_file(args.nationals)
-    with EmbeddedStack() as stack:
+    with stack_with_directory(args.nationals) as (stack, env):
         settings = stack.settings()
-        asyncio.run(load_directory(stack.redis_url, path))
-        env = {**os.environ, **settings.as_env()}
         # Email in processes of its own: see VIGIE_DISPATCH_CHANNELS in the README.
         short = {**env, "VIGIE_DISPATCH_CHANNELS": '["sms", "push"]'}
         email = {**env, "VIGIE_DISPATCH_CHANNELS": '["email"]'}

@@ -8,7 +8,6 @@ event to the first and the last fan-out job on the bus, people targeted, and pea
 
 import argparse
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -19,11 +18,10 @@ from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 
 from bench.common import (
-    directory_file,
-    load_directory,
     london_crisis,
     ocean_crisis,
     peak_rss_mib,
+    stack_with_directory,
     wait_until,
 )
 from schemas.alerts import AlertJob
@@ -31,7 +29,6 @@ from schemas.topics import ALERT_JOBS_PRIORITY, CRISIS_ACCEPTED
 from services.common import crises
 from services.common.config import Settings
 from services.common.runtime import make_broker
-from services.embedded.stack import EmbeddedStack
 
 
 async def measure(settings: Settings, resolver_pid: int) -> None:
@@ -88,11 +85,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--nationals", type=int, default=1_000_000)
     args = parser.parse_args()
-    path = directory_file(args.nationals)
-    with EmbeddedStack() as stack:
+    with stack_with_directory(args.nationals) as (stack, env):
         settings = stack.settings()
-        asyncio.run(load_directory(stack.redis_url, path))
-        env = {**os.environ, **settings.as_env()}
         resolver = subprocess.Popen(
             [sys.executable, "-m", "services.cli.main", "run", "resolver", "--quiet"], env=env
         )
