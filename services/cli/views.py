@@ -129,9 +129,7 @@ def _print_answers(answers: dict[str, Any]) -> None:
 async def _status(crisis_id: str) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
     redis = make_redis(connected_settings())
     try:
-        status = {
-            str(k): str(v) for k, v in (await redis.hgetall(crises.status_key(crisis_id))).items()
-        }
+        status = await crises.status(redis, crisis_id)
         state = {
             str(k): str(v) for k, v in (await redis.hgetall(crises.crisis_key(crisis_id))).items()
         }

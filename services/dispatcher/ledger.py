@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from schemas.alerts import Recipient
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from services.common.crises import status_key
@@ -53,6 +54,16 @@ class Settled:
     island_id: str | None
     address: str | None
     outcome: Outcome
+
+    @classmethod
+    def of(cls, recipient: Recipient, channel: Channel, outcome: Outcome) -> "Settled":
+        return cls(
+            recipient.person_id,
+            recipient.post_id,
+            recipient.island_id,
+            recipient.contacts.for_channel(channel),
+            outcome,
+        )
 
 
 def addressbook_entry(item: Settled) -> str:

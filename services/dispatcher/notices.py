@@ -55,15 +55,7 @@ class NoticeDispatcher:
             notice.notice_id,
             notice_counter_prefix(notice),
             channel,
-            [
-                Settled(
-                    recipient.person_id,
-                    recipient.post_id,
-                    recipient.island_id,
-                    recipient.contacts.for_channel(channel),
-                    outcome,
-                )
-            ],
+            [Settled.of(recipient, channel, outcome)],
         )
         if not attempt.sent:
             reason = (

@@ -169,12 +169,7 @@ class Dispatcher:
             event.identifier,
             crises.COUNTER_PREFIX[job.msg_type],
             channel,
-            [
-                Settled(
-                    r.person_id, r.post_id, r.island_id, r.contacts.for_channel(channel), outcome
-                )
-                for r, outcome in results
-            ],
+            [Settled.of(r, channel, outcome) for r, outcome in results],
             alerting=job.msg_type is not MsgType.CANCEL,
         )
         outcomes = []

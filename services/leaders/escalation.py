@@ -21,6 +21,7 @@ from services.common import crises, roles
 from services.common.runtime import Runtime
 from services.common.timers import Timers
 from services.directory.lookup import post as find_post
+from services.directory.records import PostRow
 from services.notices.compose import notice
 from services.responses.links import AnswerLinks
 
@@ -139,7 +140,8 @@ class Escalation:
         alert = island.alert
         person = island.contacts[island.step]
         event = await self._text(alert.crisis_id, alert.event_identifier)
-        facts = await self._facts(island, event, person.language)
+        post = await find_post(self.redis, alert.post_id)
+        facts = self._facts(island, event, post, person.language)
         is_leader = alert.leader is not None and person.person_id == alert.leader.person_id
         facts |= {
             "deputy_sms": "" if is_leader else " (suppleant)",
@@ -166,8 +168,9 @@ class Escalation:
 
     async def _tell_asked(self, island: Island, kind: NoticeKind, event_id: str) -> None:
         event = await self._text(island.alert.crisis_id, event_id)
+        post = await find_post(self.redis, island.alert.post_id)
         for person in island.asked:
-            facts = await self._facts(island, event, person.language)
+            facts = self._facts(island, event, post, person.language)
             await self._publish(
                 notice(
                     f"{event_id}/{kind.value}/{island.alert.island_id}/{person.person_id}",
@@ -194,7 +197,7 @@ class Escalation:
             channels=[c for c in (Channel.SMS, Channel.EMAIL) if contacts.for_channel(c)],
         )
         event = await self._text(alert.crisis_id, alert.event_identifier)
-        facts = await self._facts(island, event, "fr")
+        facts = self._facts(island, event, post, "fr")
         facts |= {
             "deputies": len(alert.deputies),
             "tried": ", ".join(c.person_id for c in island.contacts) or "-",
@@ -209,9 +212,11 @@ class Escalation:
             )
         )
 
-    async def _facts(self, island: Island, event: CrisisEvent, language: str) -> dict[str, object]:
+    @staticmethod
+    def _facts(
+        island: Island, event: CrisisEvent, post: PostRow | None, language: str
+    ) -> dict[str, object]:
         info = event.info_for(language.split("-")[0])
-        post = await find_post(self.redis, island.alert.post_id)
         return {
             "island": island.alert.island_name,
             "headline": info.headline,
