@@ -40,7 +40,7 @@ async def load_directory(redis_url: str, path: Path) -> float:
     return elapsed
 
 
-def london_crisis(identifier: str, severity: str = "Extreme") -> CrisisEvent:
+def london_crisis(identifier: str, severity: str = "Severe") -> CrisisEvent:
     now = datetime.now(UTC)
     return CrisisEvent.model_validate(
         {

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from bench.common import london_crisis, peak_rss_mib, stack_with_directory, wait_until
 from schemas.crisis import CrisisEvent
-from services.cli.publishing import publish_raw
+from services.cli.publishing import publish_signed
 from services.common import crises
 from services.common.config import Settings
 from services.providers import outbox
@@ -38,7 +38,7 @@ def tokyo_crisis(identifier: str) -> CrisisEvent:
 
 async def publish_and_settle(settings: Settings, redis: Redis, event: CrisisEvent) -> float:
     published = time.time()
-    await publish_raw(settings, event.model_dump_json().encode(), event.identifier)
+    await publish_signed(settings, event.model_dump_json().encode(), event.identifier)
 
     async def settled() -> bool:
         return crises.is_settled(await crises.status(redis, event.identifier))

@@ -1,5 +1,6 @@
 """The crisis event, modelled on OASIS CAP 1.2, plus what CAP lacks (reservist needs, channels)."""
 
+import re
 from enum import StrEnum
 from typing import Annotated, Self
 
@@ -7,6 +8,7 @@ from pydantic import (
     AliasChoices,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -27,6 +29,22 @@ LanguageTag = Annotated[
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 LatLon = tuple[Latitude, Longitude]
+_ISO_8601 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$"
+)
+
+
+def _iso_8601_only(value: object) -> object:
+    """CAP times are ISO 8601 with a zone; pydantic would also read "0000" or 1700000000 as
+    seconds since 1970, which no crisis centre means."""
+    if isinstance(value, str) and not _ISO_8601.match(value):
+        raise ValueError(f"{value[:40]!r} is not an ISO 8601 time with a zone")
+    if isinstance(value, int | float):
+        raise ValueError("a time must be ISO 8601 text with a zone, not a number")
+    return value
+
+
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_iso_8601_only)]
 
 
 class Strict(BaseModel):
@@ -142,7 +160,7 @@ class Reference(Strict):
 
     sender: CapToken
     identifier: CapToken
-    sent: AwareDatetime
+    sent: IsoTime
 
 
 SkillName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
@@ -155,7 +173,7 @@ class ReservistNeed(Strict):
     skill: SkillName
     count: int = Field(ge=1, le=200)
     languages: list[LanguageTag] = Field(default_factory=list, max_length=20)
-    deadline: AwareDatetime
+    deadline: IsoTime
     duration_days: int = Field(default=7, ge=1, le=365)
     location: str = Field(default="", max_length=200)
 
@@ -163,7 +181,7 @@ class ReservistNeed(Strict):
 class CrisisEvent(Strict):
     identifier: CapToken
     sender: CapToken
-    sent: AwareDatetime
+    sent: IsoTime
     status: Status = Status.ACTUAL
     msg_type: MsgType = Field(validation_alias=AliasChoices("msg_type", "msgType"))
     references: list[Reference] = Field(default_factory=list, max_length=100)

@@ -13,7 +13,12 @@ class Topic:
 CRISIS_EVENTS = Topic(
     "crisis.events", 4, "Raw crisis events from the crisis centre (JSON or CAP 1.2 XML)."
 )
-CRISIS_ACCEPTED = Topic("crisis.accepted", 4, "Validated, de-duplicated crisis events.")
+CRISIS_ACCEPTED = Topic(
+    "crisis.accepted", 4, "Validated, authenticated, de-duplicated crisis events."
+)
+CRISIS_APPROVALS = Topic(
+    "crisis.approvals", 1, "A second operator's signed approvals of events held for one."
+)
 ALERT_JOBS = Topic("alerts.jobs", 8, "Routine fan-out jobs: batches of recipients to alert.")
 ALERT_JOBS_PRIORITY = Topic(
     "alerts.jobs.priority", 8, "Fan-out jobs of Extreme or Immediate crises (own lane)."
@@ -35,6 +40,7 @@ DEAD_LETTERS = Topic("deadletters", 1, "Rejected input with the reason, for oper
 ALL_TOPICS: tuple[Topic, ...] = (
     CRISIS_EVENTS,
     CRISIS_ACCEPTED,
+    CRISIS_APPROVALS,
     ALERT_JOBS,
     ALERT_JOBS_PRIORITY,
     LEADER_ALERTS,

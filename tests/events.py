@@ -63,10 +63,12 @@ LONDON = [[51.10, -0.75], [51.10, 0.45], [51.90, 0.45], [51.90, -0.75], [51.10, 
 
 
 def london_event_json(identifier: str, **overrides: Any) -> bytes:
-    """An Extreme crisis over London, where a tenth of a generated directory lives."""
+    """An urgent crisis over London, where a tenth of a generated directory lives: Immediate
+    (the priority lane) but not Extreme, which would wait for a second operator."""
     return event_json(
         identifier,
-        severity="Extreme",
+        severity="Severe",
+        urgency="Immediate",
         reservist_needs=[],
         areas=[{"description": "London", "polygons": [{"points": LONDON}]}],
         **overrides,

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from services.cli.publishing import publish_raw
+from services.cli.publishing import publish_signed
 from services.common.config import Settings
 from services.common.runner import serve
 
@@ -46,4 +46,4 @@ def service_process(
 
 
 async def publish(settings: Settings, raw: bytes, key: str = "k") -> None:
-    await publish_raw(settings, raw, key)
+    await publish_signed(settings, raw, key)

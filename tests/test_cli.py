@@ -61,7 +61,7 @@ def test_publish_refuses_a_bad_file_naming_the_fault(operator_env: dict[str, str
 
 
 def test_publish_without_a_stack_says_how_to_get_one(operator_env: dict[str, str]) -> None:
-    result = vigie("publish", str(SAMPLES / "earthquake-marrakech.json"), env=operator_env)
+    result = vigie("publish", "--now", str(SAMPLES / "earthquake-marrakech.json"), env=operator_env)
     assert result.returncode == 2
     assert "vigie up" in result.stderr
 
@@ -70,7 +70,7 @@ def test_commands_find_a_running_vigie_up_without_flags(
     operator_env: dict[str, str],
     vigie_up: None,
 ) -> None:
-    published = vigie("publish", str(SAMPLES / "flood-tangier.cap.xml"), env=operator_env)
+    published = vigie("publish", "--now", str(SAMPLES / "flood-tangier.cap.xml"), env=operator_env)
     assert published.returncode == 0, published.stderr
     assert published.stdout.strip() == "CDCS-2026-0002"
     forced = vigie(
@@ -96,7 +96,9 @@ def test_status_and_outbox_show_a_crisis_end_to_end(
     imported = vigie("directory", "import", str(directory), env=operator_env)
     assert imported.returncode == 0, imported.stderr
     assert "12 national(s)" in imported.stdout
-    published = vigie("publish", str(SAMPLES / "earthquake-marrakech.json"), env=operator_env)
+    published = vigie(
+        "publish", "--now", str(SAMPLES / "earthquake-marrakech.json"), env=operator_env
+    )
     assert published.returncode == 0, published.stderr
     status: dict[str, Any] = {}
     deadline = time.monotonic() + 60
@@ -133,3 +135,39 @@ def test_schemas_export_writes_a_json_schema_per_bus_message(
     crisis = json.loads((tmp_path / "out" / "CrisisEvent.schema.json").read_text())
     assert "msgType" in json.dumps(crisis) or "msg_type" in crisis["properties"]
     assert (tmp_path / "out" / "DeadLetter.schema.json").exists()
+
+
+def test_an_extreme_event_is_held_until_a_second_operator_approves(
+    operator_env: dict[str, str],
+    vigie_up: None,
+    tmp_path: Path,
+) -> None:
+    directory = write(tmp_path / "directory.geojson", marrakech_directory(date.today()))
+    assert vigie("directory", "import", str(directory), env=operator_env).returncode == 0
+    extreme = json.loads((SAMPLES / "earthquake-marrakech.json").read_text())
+    extreme["severity"] = "Extreme"
+    sample = tmp_path / "extreme.json"
+    sample.write_text(json.dumps(extreme))
+    published = vigie("publish", "--now", str(sample), env=operator_env)
+    assert published.returncode == 0, published.stderr
+    deadline = time.monotonic() + 60
+    shown = ""
+    while "HELD" not in shown:
+        assert time.monotonic() < deadline, shown
+        shown = vigie("status", "CDCS-2026-0001", env=operator_env).stdout
+        time.sleep(0.5)
+    assert "severity Extreme" in shown and "signed by duty-officer" in shown
+    assert "Nobody has been alerted" in shown
+    approved = vigie("approve", "CDCS-2026-0001", env=operator_env)
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    status: dict[str, Any] = {}
+    while not crises.is_settled(status.get("counters", {})):
+        assert time.monotonic() < deadline, status
+        result = vigie("status", "CDCS-2026-0001", "--json", env=operator_env)
+        status = json.loads(result.stdout) if result.returncode == 0 else {}
+        time.sleep(0.5)
+    assert status["counters"]["sent:sms"] == "5"
+    [hold] = status["holds"]
+    assert hold["approved_by"]["operator"] == "second-officer"
+    again = vigie("approve", "CDCS-2026-0001", env=operator_env)
+    assert again.returncode == 1 and "Nothing held" in again.stdout

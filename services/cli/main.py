@@ -15,13 +15,23 @@ from schemas.export import export_schemas
 from schemas.topics import DEAD_LETTERS
 from services.cli.directory import directory_app
 from services.cli.endpoints import connected_settings
-from services.cli.publishing import check_event_file, publish_raw
+from services.cli.keys import keys_app
+from services.cli.publishing import (
+    check_event_file,
+    held_event,
+    publish_approval,
+    publish_raw,
+)
 from services.cli.views import outbox_command, status_command
 from services.common.bus_reader import read_models
 from services.common.config import Settings
+from services.common.logs import configure_logging
 from services.common.runner import serve, stop_on_signals
 from services.ingest.errors import InvalidEvent
 from services.registry import SERVICES
+from services.trust.approvals import signed_approval
+from services.trust.keys import KeyFileError, load_private
+from services.trust.signing import sign_event
 
 app = typer.Typer(help="Vigie: crisis alerting for French nationals abroad.", no_args_is_help=True)
 schemas_app = typer.Typer(help="The bus contract.", no_args_is_help=True)
@@ -29,6 +39,7 @@ app.add_typer(schemas_app, name="schemas")
 topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 app.add_typer(directory_app, name="directory")
+app.add_typer(keys_app, name="keys")
 app.command("status")(status_command)
 app.command("outbox")(outbox_command)
 console = Console()
@@ -36,8 +47,7 @@ console = Console()
 
 def _logging(verbose: bool) -> None:
     level = logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("faststream").setLevel(level)
+    configure_logging(level, json_lines=Settings().log_format == "json")
 
 
 @app.command()
@@ -82,6 +92,13 @@ def run(
 @app.command()
 def publish(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="the operator's private key (default: VIGIE_SIGNING_KEY)"),
+    ] = None,
+    now: Annotated[
+        bool, typer.Option("--now", help="Stamp the event as sent now (samples, drills).")
+    ] = False,
     unchecked: Annotated[
         bool,
         typer.Option(
@@ -89,17 +106,66 @@ def publish(
         ),
     ] = False,
 ) -> None:
-    """Publish a crisis event (JSON or CAP 1.2 XML); prints its identifier."""
+    """Sign and publish a crisis event (JSON or CAP 1.2 XML); prints its identifier."""
     try:
-        raw, event = check_event_file(file)
-        key = event.identifier
+        raw, event = check_event_file(file, restamp=now)
     except InvalidEvent as exc:
         if not unchecked:
             console.print(f"[red]{file}: not published[/]: {exc}")
             raise typer.Exit(1) from None
-        raw, key = file.read_bytes(), file.name
-    asyncio.run(publish_raw(connected_settings(), raw, key))
-    print(key)
+        asyncio.run(publish_raw(connected_settings(), file.read_bytes(), file.name))
+        print(file.name)
+        return
+    settings = connected_settings()
+    key_file = key or settings.signing_key
+    if key_file is None:
+        console.print(
+            "[red]Not published[/]: events must be signed; pass --key FILE "
+            "(from `vigie keys generate`) or set VIGIE_SIGNING_KEY."
+        )
+        raise typer.Exit(2)
+    try:
+        headers = sign_event(event, load_private(key_file))
+    except KeyFileError as exc:
+        console.print(f"[red]Not published[/]: {exc}")
+        raise typer.Exit(2) from None
+    asyncio.run(publish_raw(settings, raw, event.identifier, headers))
+    print(event.identifier)
+
+
+@app.command()
+def approve(
+    identifier: Annotated[str, typer.Argument(help="the held event, as `vigie status` shows it")],
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key", help="the second operator's private key (default: VIGIE_APPROVING_KEY)"
+        ),
+    ] = None,
+) -> None:
+    """Approve an event held for a second operator (two-person rule): it is sent."""
+    settings = connected_settings()
+    key_file = key or settings.approving_key
+    if key_file is None:
+        console.print("[red]Not approved[/]: pass --key FILE or set VIGIE_APPROVING_KEY.")
+        raise typer.Exit(2)
+    try:
+        private = load_private(key_file)
+    except KeyFileError as exc:
+        console.print(f"[red]Not approved[/]: {exc}")
+        raise typer.Exit(2) from None
+    held = asyncio.run(held_event(settings, identifier))
+    if held is None:
+        console.print(f"[red]Nothing held under {identifier!r}[/] (see `vigie status CRISIS`).")
+        raise typer.Exit(1)
+    console.print(
+        f"Approving {identifier} ({held.event.severity.value}: "
+        f"{held.event.info[0].headline}), held because {held.reason}."
+    )
+    asyncio.run(
+        publish_approval(settings, signed_approval(identifier, held.event.crisis_id, private))
+    )
+    print(identifier)
 
 
 @app.command()

@@ -1,25 +1,80 @@
-"""Publish a crisis event file after checking it locally."""
+"""Publish a crisis event file after checking it locally, signed by the operator's key."""
 
+import contextlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 from faststream.kafka import KafkaBroker
 
+from schemas.approvals import Approval
 from schemas.crisis import CrisisEvent
-from schemas.topics import CRISIS_EVENTS
+from schemas.topics import CRISIS_APPROVALS, CRISIS_EVENTS
 from services.common.config import Settings
+from services.common.runtime import make_broker, make_redis
+from services.ingest.errors import InvalidEvent
 from services.ingest.parse import parse_event
+from services.trust import holds
+from services.trust.keys import load_private
+from services.trust.signing import sign_event
 
 
-def check_event_file(path: Path) -> tuple[bytes, CrisisEvent]:
-    """The file's bytes and the event they hold; raises InvalidEvent naming the fault."""
+def check_event_file(path: Path, restamp: bool = False) -> tuple[bytes, CrisisEvent]:
+    """The bytes to publish and the event they hold; raises InvalidEvent naming the fault.
+    Restamped, the event is sent now (samples and drills), and published as JSON."""
     raw = path.read_bytes()
-    return raw, parse_event(raw)
+    event = parse_event(raw)
+    if restamp:
+        event = event.model_copy(update={"sent": datetime.now(UTC)})
+        raw = event.model_dump_json().encode()
+    return raw, event
 
 
-async def publish_raw(settings: Settings, raw: bytes, key: str) -> None:
-    broker = KafkaBroker(settings.kafka_bootstrap or "", acks="all", logger=None)
+def signed_headers(raw: bytes, key_file: Path) -> dict[str, str]:
+    return sign_event(parse_event(raw), load_private(key_file))
+
+
+async def held_event(settings: Settings, identifier: str) -> holds.Hold | None:
+    redis = make_redis(settings)
+    try:
+        crisis_id = await holds.crisis_of_held(redis, identifier)
+        return await holds.get_hold(redis, crisis_id, identifier) if crisis_id else None
+    finally:
+        await redis.aclose()
+
+
+async def publish_raw(
+    settings: Settings, raw: bytes, key: str, headers: dict[str, str] | None = None
+) -> None:
+    broker = _producer(settings)
     await broker.connect()
     try:
-        await broker.publish(raw, settings.topic(CRISIS_EVENTS), key=key.encode())
+        await broker.publish(
+            raw, settings.topic(CRISIS_EVENTS), key=key.encode(), headers=headers or {}
+        )
     finally:
         await broker.stop()
+
+
+async def publish_signed(settings: Settings, raw: bytes, key: str) -> None:
+    """Signed with the settings' signing key. Bytes that hold no event go as they are:
+    ingest refuses them, with the reason."""
+    headers: dict[str, str] = {}
+    if settings.signing_key is not None:
+        with contextlib.suppress(InvalidEvent):
+            headers = signed_headers(raw, settings.signing_key)
+    await publish_raw(settings, raw, key, headers)
+
+
+async def publish_approval(settings: Settings, approval: Approval) -> None:
+    broker = _producer(settings)
+    await broker.connect()
+    try:
+        await broker.publish(
+            approval, settings.topic(CRISIS_APPROVALS), key=approval.crisis_id.encode()
+        )
+    finally:
+        await broker.stop()
+
+
+def _producer(settings: Settings) -> KafkaBroker:
+    return make_broker(settings, logger=None)

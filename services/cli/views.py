@@ -18,6 +18,7 @@ from services.leaders.status import leader_status
 from services.providers import outbox
 from services.reservists.status import need_status
 from services.responses.safety import needing_help
+from services.trust import holds
 
 console = Console()
 OUTCOMES = ("targeted", "sent", "failed", "skipped")
@@ -29,11 +30,14 @@ def status_command(
 ) -> None:
     """Per crisis: targeted, sent, failed, skipped per channel and per post."""
     status, state, answers = asyncio.run(_status(crisis_id))
-    if not status and not state:
+    if not status and not state and not answers["holds"] and not answers["rejected"]:
         console.print(f"[red]No crisis {crisis_id!r} known.[/]")
         raise typer.Exit(1)
     if as_json:
         print(json.dumps({"crisis": crisis_id, **state, "counters": status, **answers}, indent=2))
+        return
+    _print_trust(answers)
+    if not status and not state:
         return
     console.print(
         f"Crisis [bold]{crisis_id}[/]: {state.get('state', 'unknown')}, latest "
@@ -65,6 +69,28 @@ def status_command(
             )
         console.print(table)
     _print_answers(answers)
+
+
+def _print_trust(answers: dict[str, Any]) -> None:
+    for held in answers["holds"]:
+        signer = (held["signer"] or {}).get("operator", "?")
+        if held["approved_by"]:
+            console.print(
+                f"{held['event']['identifier']}: held ({held['reason']}), signed by {signer}, "
+                f"[green]approved by {held['approved_by']['operator']}[/] at "
+                f"{held['approved_at']}"
+            )
+        else:
+            console.print(
+                f"[bold yellow]{held['event']['identifier']}: HELD[/] since {held['held_at']} "
+                f"for a second operator ({held['reason']}), signed by {signer}. "
+                f"Nobody has been alerted. Approve: vigie approve {held['event']['identifier']}"
+            )
+    for identifier, rejected in sorted(answers["rejected"].items()):
+        console.print(
+            f"[bold red]{identifier}: REJECTED[/] at {rejected['at']}: {rejected['reason']}. "
+            "Nobody has been alerted."
+        )
 
 
 def _print_answers(answers: dict[str, Any]) -> None:
@@ -143,6 +169,8 @@ async def _status(crisis_id: str) -> tuple[dict[str, str], dict[str, str], dict[
             },
             "needing_help": await needing_help(redis, crisis_id),
             "needs": await need_status(redis, crisis_id),
+            "holds": [h.model_dump(mode="json") for h in await holds.holds(redis, crisis_id)],
+            "rejected": await holds.rejections(redis, crisis_id),
         }
     finally:
         await redis.aclose()

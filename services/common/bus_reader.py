@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from schemas.topics import Topic
 from services.common.config import Settings
+from services.common.transport import kafka_client_options
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -15,7 +16,9 @@ M = TypeVar("M", bound=BaseModel)
 async def read_raw(settings: Settings, topic: Topic) -> list[bytes]:
     name = settings.topic(topic)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_auto_commit=False,
+        **kafka_client_options(settings),
     )
     await consumer.start()
     try:

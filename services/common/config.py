@@ -1,7 +1,9 @@
 """Configuration from the environment (VIGIE_ prefix); nothing set means the embedded stack."""
 
 import json
+import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -10,11 +12,34 @@ from schemas.topics import Topic
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="VIGIE_", env_file=".env", extra="ignore")
+    # Secrets may also come as files named like the variable (vigie_sms_url, ...) in
+    # VIGIE_SECRETS_DIR, as Docker and Kubernetes mount them.
+    model_config = SettingsConfigDict(
+        env_prefix="VIGIE_",
+        env_file=".env",
+        extra="ignore",
+        secrets_dir=os.environ.get("VIGIE_SECRETS_DIR"),
+    )
 
     kafka_bootstrap: str | None = None
-    redis_url: str | None = None
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_ca_file: Path | None = None  # else the system's trusted CAs
+    request_timeout_ms: int = 30_000
+    redis_url: str | None = None  # rediss://... for TLS
     redis_password: SecretStr | None = None
+    redis_ca_file: Path | None = None
+    log_format: Literal["text", "json"] = "text"
+    # Trust: events must be signed by a key of this keyring, sent within the window;
+    # Extreme events, and events reaching more people than approval_above_people, wait for a
+    # second operator's approval.
+    trusted_keys: Path | None = None
+    max_clock_skew_s: float = 300.0
+    approval_above_people: int = 250_000  # 0: only Extreme events wait
+    signing_key: Path | None = None  # `vigie publish` signs with it unless --key is given
+    approving_key: Path | None = None  # `vigie approve` likewise
     topic_prefix: str = ""
     home: Path = Path.home() / ".vigie"
     # apprise URL templates per channel: {to} becomes the batch's addresses (comma-joined),

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from schemas.delivery import DeadLetter
 from schemas.topics import DEAD_LETTERS, Topic
 from services.common.config import Settings
+from services.common.transport import kafka_security, redis_options
 
 MAX_DEAD_LETTER_PAYLOAD = 64 * 1024
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
@@ -78,20 +79,26 @@ async def start_broker(broker: KafkaBroker) -> None:
     broker.running = True
 
 
-def make_broker(settings: Settings) -> KafkaBroker:
+def make_broker(settings: Settings, **extra: Any) -> KafkaBroker:
     if settings.kafka_bootstrap is None:
         raise RuntimeError("no Kafka bootstrap servers configured")
+    options: dict[str, Any] = {
+        # Per-message "Received/Processed" lines only at DEBUG; handler errors still show.
+        "log_level": logging.DEBUG,
+        # Through the root handler (JSON, masked) rather than FastStream's own.
+        "logger": logging.getLogger("vigie.bus"),
+        **extra,
+    }
     return KafkaBroker(
         settings.kafka_bootstrap,
         acks="all",
-        request_timeout_ms=30_000,
-        # Per-message "Received/Processed" lines only at DEBUG; handler errors still show.
-        log_level=logging.DEBUG,
+        request_timeout_ms=settings.request_timeout_ms,
+        security=kafka_security(settings),
+        **options,
     )
 
 
 def make_redis(settings: Settings) -> Redis:
     if settings.redis_url is None:
         raise RuntimeError("no Redis URL configured")
-    password = settings.redis_password.get_secret_value() if settings.redis_password else None
-    return Redis.from_url(settings.redis_url, password=password, decode_responses=True)
+    return Redis.from_url(settings.redis_url, decode_responses=True, **redis_options(settings))

@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 log = logging.getLogger("vigie.timers")
 
@@ -53,7 +54,12 @@ class Timers:
         """Fire due timers until cancelled; one failing timer is retried after its lease."""
         this = asyncio.current_task()
         while True:
-            for member in await self.claim_due():
+            try:
+                due = await self.claim_due()
+            except RedisError as exc:  # Redis restarting: the timers wait, none is lost
+                log.warning("timers %s cannot reach Redis (%s); retrying", self.key, exc)
+                due = []
+            for member in due:
                 try:
                     await self.finish(member, await handler(member))
                 except Exception:

@@ -7,10 +7,13 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from schemas.topics import ALL_TOPICS
 from services.common.config import Settings
+from services.common.transport import kafka_client_options
 
 
 async def create_topics(settings: Settings, replication: int = 1) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap, **kafka_client_options(settings)
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())

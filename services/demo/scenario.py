@@ -15,7 +15,7 @@ from rich.table import Table
 from schemas.crisis import CrisisEvent
 from schemas.delivery import DeadLetter
 from schemas.topics import CRISIS_ACCEPTED, DEAD_LETTERS
-from services.cli.publishing import publish_raw
+from services.cli.publishing import publish_signed
 from services.common import crises
 from services.common.bus_reader import wait_for_models
 from services.common.config import Settings
@@ -58,7 +58,7 @@ async def _scenario(settings: Settings, console: Console) -> None:
     try:
         for name in GOOD_EVENTS + BAD_EVENTS:
             console.print(f"Publishing {name}")
-            await publish_raw(settings, freshen((SAMPLES / name).read_bytes()), key=name)
+            await publish_signed(settings, freshen((SAMPLES / name).read_bytes()), key=name)
         accepted = await wait_for_models(settings, CRISIS_ACCEPTED, CrisisEvent, len(GOOD_EVENTS))
         rejected = await wait_for_models(settings, DEAD_LETTERS, DeadLetter, len(BAD_EVENTS))
         _show(console, accepted, rejected)

@@ -130,9 +130,13 @@ def start_providers(redis_url: str) -> ProvidersProcess:
     return ProvidersProcess("providers", http_port, process, smtp_port)
 
 
-def start_redis(appendonly: bool = True) -> RedisProcess:
-    port = free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="vigie-redis-"))
+def start_redis(
+    appendonly: bool = True, port: int | None = None, workdir: Path | None = None
+) -> RedisProcess:
+    """A redis-server on a free port, or on a given port and data directory (a restart
+    then reloads what its append-only file kept)."""
+    port = port or free_port()
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="vigie-redis-"))
     process = subprocess.Popen(
         [
             redis_binary(),
@@ -168,3 +172,10 @@ def start_redis(appendonly: bool = True) -> RedisProcess:
             time.sleep(0.05)
     client.close()
     return RedisProcess("redis", port, process, workdir)
+
+
+def restart_redis(running: RedisProcess) -> RedisProcess:
+    """Stop Redis as an operator would (SIGTERM: the append-only file is flushed) and start
+    it again on the same port and data."""
+    running.stop()
+    return start_redis(port=running.port, workdir=running.workdir)

@@ -5,6 +5,7 @@ import json
 import os
 import secrets
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +22,7 @@ from services.embedded.processes import (
     start_providers,
     start_redis,
 )
+from services.trust.keys import Keyring, generate
 
 STATE_FILE = "embedded.json"
 
@@ -33,6 +35,10 @@ class EmbeddedStack:
     # The response service's address and the secrets of its links and SMS webhook:
     # made up per stack, so the demo answers links with no configuration.
     answers: dict[str, str] = field(default_factory=dict)
+    # Two local operators' keys, trusted by ingest: the demo signs with the first and, for
+    # events the two-person rule holds, approves with the second.
+    trust: dict[str, str] = field(default_factory=dict)
+    keys_dir: Path | None = None
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -53,12 +59,14 @@ class EmbeddedStack:
             "response_secret": secrets.token_urlsafe(32),
             "inbound_sms_key": secrets.token_urlsafe(24),
         }
+        self.keys_dir = Path(tempfile.mkdtemp(prefix="vigie-keys-"))
+        self.trust = local_operators(self.keys_dir)
         asyncio.run(create_topics(self.settings(topic_prefix)))
         return self
 
     def settings(self, topic_prefix: str = "", **overrides: object) -> Settings:
         urls: dict[str, object] = dict(self.providers.urls()) if self.providers else {}
-        urls |= self.answers
+        urls |= self.answers | self.trust
         return Settings(
             kafka_bootstrap=self.kafka_bootstrap,
             redis_url=self.redis_url,
@@ -72,6 +80,8 @@ class EmbeddedStack:
                 process.stop()
         if self.redis is not None:
             shutil.rmtree(self.redis.workdir, ignore_errors=True)
+        if self.keys_dir is not None:
+            shutil.rmtree(self.keys_dir, ignore_errors=True)
 
     def __enter__(self) -> Self:
         return self.start()
@@ -91,10 +101,22 @@ class EmbeddedStack:
             "redis_url": self.redis_url,
             **(self.providers.urls() if self.providers else {}),
             **self.answers,
+            **self.trust,
         }
         path.write_text(json.dumps(state, indent=2))
         path.chmod(0o600)  # it holds the link-signing secret
         return path
+
+
+def local_operators(directory: Path) -> dict[str, str]:
+    """Keys of two local operators, both trusted: the settings that point at them."""
+    keyring = Keyring(directory / "trusted-keys.json")
+    found: dict[str, str] = {"trusted_keys": str(keyring.path)}
+    for setting, operator in (("signing_key", "duty-officer"), ("approving_key", "second-officer")):
+        private, public, _ = generate(directory, operator)
+        keyring.trust(public)
+        found[setting] = str(private)
+    return found
 
 
 def announced(home: Path) -> dict[str, str] | None:

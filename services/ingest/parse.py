@@ -7,7 +7,9 @@ from services.common.validation import describe_validation_error
 from services.ingest.cap_xml import parse_cap_xml
 from services.ingest.errors import InvalidEvent
 
-MAX_EVENT_BYTES = 1_048_576
+# Under the bus's default 1 MiB message limit, so that an oversized event reaches ingest and
+# is refused with this reason rather than by the producer.
+MAX_EVENT_BYTES = 512 * 1024
 
 
 def parse_event(raw: bytes) -> CrisisEvent:

@@ -20,6 +20,7 @@ from services.common.in_flight import InFlight
 from services.common.runtime import Runtime
 from services.directory.records import IslandRow
 from services.resolver.directory_view import DirectoryCache, DirectoryView
+from services.resolver.gate import Gate
 from services.resolver.geometry import TargetArea, target_area
 from services.resolver.people import PeopleFinder, nationals_by_id
 from services.resolver.recipients import recipients, to_recipient
@@ -33,8 +34,12 @@ class Resolver:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.cache = DirectoryCache(rt.redis)
+        self.gate = Gate(rt.redis, rt.settings.approval_above_people)
 
     async def handle(self, event: CrisisEvent) -> None:
+        # Before the event is recorded: a held Update must not supersede the alert in force.
+        if await self.gate.holds_back(event):
+            return
         await crises.record_event(self.rt.redis, event)
         # A Cancel reaches the people the alert in force reached, with a correction.
         source = event

@@ -1,0 +1,40 @@
+"""The two-person rule, applied before anyone is reached: an Extreme event, or one reaching
+more people than configured, waits for a second operator's approval. A Cancel never waits."""
+
+import logging
+
+from redis.asyncio import Redis
+
+from schemas.crisis import CrisisEvent, MsgType, Severity
+from services.resolver.geometry import target_area
+from services.resolver.people import PeopleFinder
+from services.trust import holds
+
+log = logging.getLogger("vigie.resolver")
+
+
+class Gate:
+    def __init__(self, redis: Redis, approval_above_people: int) -> None:
+        self.redis = redis
+        self.limit = approval_above_people
+
+    async def holds_back(self, event: CrisisEvent) -> bool:
+        if event.msg_type is MsgType.CANCEL or await holds.is_approved(self.redis, event):
+            return False
+        reason = await self._reason(event)
+        if reason is None:
+            return False
+        await holds.hold(self.redis, event, reason)
+        log.warning("held %s for a second operator: %s", event.identifier, reason)
+        return True
+
+    async def _reason(self, event: CrisisEvent) -> str | None:
+        if event.severity is Severity.EXTREME:
+            return "severity Extreme"
+        if self.limit <= 0:
+            return None
+        finder = PeopleFinder(self.redis, target_area(event.areas), event.sent.date())
+        found = await finder.estimate(self.limit)
+        if found > self.limit:
+            return f"reaches over {self.limit:,} people"
+        return None

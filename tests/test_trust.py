@@ -1,0 +1,146 @@
+"""Only the crisis centre can alert: signed events, revocation, replays, the two-person rule."""
+
+import asyncio
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import redis
+from redis.asyncio import Redis
+
+from schemas.delivery import DeadLetter
+from schemas.topics import DEAD_LETTERS
+from services.cli.publishing import publish_raw
+from services.common.bus_reader import wait_for_models
+from services.common.config import Settings
+from services.directory.importer import import_files
+from services.providers import outbox
+from tests.delivery_helpers import settled
+from tests.directory_data import marrakech_directory, write
+from tests.events import cancel_json, event_json
+from tests.trust_helpers import approve_as, hold_of, operators, publish_signed_by
+
+PIPELINE = ["ingest", "resolver", "dispatcher", "dispatcher-priority"]
+
+
+async def _directory(settings: Settings, tmp_path: Path) -> None:
+    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    report = await import_files(
+        client, [write(tmp_path / "d.geojson", marrakech_directory(date.today()))]
+    )
+    await client.aclose()
+    assert report.rejected == []
+
+
+async def _until(condition: object, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.2)
+
+
+async def test_forged_revoked_unsigned_and_replayed_events_reach_nobody(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    from tests.helpers import running
+
+    keyring, keys = operators(tmp_path / "keys", "duty", "retired")
+    _, outsider = operators(tmp_path / "outsider", "intruder")
+    retired_id = keyring.revoke_by_operator("retired")
+    settings = settings.model_copy(update={"trusted_keys": keyring.path})
+    await _directory(settings, tmp_path)
+    hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    async with running(settings, PIPELINE):
+        await publish_signed_by(settings, event_json("FORGED"), outsider["intruder"])
+        await publish_signed_by(settings, event_json("REVOKED"), keys["retired"])
+        await publish_raw(settings, event_json("UNSIGNED"), "k")
+        await publish_signed_by(settings, event_json("REPLAYED", sent=hour_ago), keys["duty"])
+        tampered_headers = {"vigie-key": "0" * 16, "vigie-signature": "AAAA"}
+        await publish_raw(settings, event_json("TAMPERED"), "k", tampered_headers)
+        await publish_signed_by(settings, event_json("GENUINE"), keys["duty"])
+        await settled(redis_client, "GENUINE")
+        letters = await wait_for_models(settings, DEAD_LETTERS, DeadLetter, 5)
+    reasons = {letter.reason.split(":")[0]: letter.reason for letter in letters}
+    assert "not trusted" in reasons["FORGED"]
+    assert f"key {retired_id} of retired, which has been revoked" in reasons["REVOKED"]
+    assert "unsigned event" in reasons["UNSIGNED"]
+    assert "outside the ±300 s window" in reasons["REPLAYED"]
+    assert "not trusted" in reasons["TAMPERED"]
+    reached = {e.key.split("/")[0] for e in outbox.all_received(redis_client)}
+    assert reached == {"GENUINE"}  # nobody heard of the four others
+    for identifier in ("FORGED", "REVOKED", "UNSIGNED", "REPLAYED"):
+        assert redis_client.hget(f"rejected:{{{identifier}}}", identifier)
+
+
+async def test_a_key_trusted_while_running_works_and_a_revoked_one_stops_at_once(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    from tests.helpers import running
+
+    keyring, keys = operators(tmp_path / "keys", "old-key")
+    _, new = operators(tmp_path / "new", "new-key")
+    settings = settings.model_copy(update={"trusted_keys": keyring.path})
+    await _directory(settings, tmp_path)
+    async with running(settings, PIPELINE):
+        await publish_signed_by(settings, event_json("BEFORE-ROTATION"), keys["old-key"])
+        await settled(redis_client, "BEFORE-ROTATION")
+        keyring.trust(tmp_path / "new" / "new-key.pub")  # rotation: both valid for a while
+        keyring.revoke_by_operator("old-key")
+        await publish_signed_by(settings, event_json("OLD-KEY-AFTER"), keys["old-key"])
+        await publish_signed_by(settings, event_json("NEW-KEY"), new["new-key"])
+        await settled(redis_client, "NEW-KEY")
+        [letter] = await wait_for_models(settings, DEAD_LETTERS, DeadLetter, 1)
+    assert letter.reason.startswith("OLD-KEY-AFTER:") and "revoked" in letter.reason
+    assert "OLD-KEY-AFTER" not in {e.key for e in outbox.all_received(redis_client)}
+
+
+async def test_an_extreme_event_waits_for_a_second_operator(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    from tests.helpers import running
+
+    keyring, keys = operators(tmp_path / "keys", "alice", "bob")
+    settings = settings.model_copy(update={"trusted_keys": keyring.path})
+    await _directory(settings, tmp_path)
+    async with running(settings, PIPELINE):
+        await publish_signed_by(settings, event_json("EXTREME", severity="Extreme"), keys["alice"])
+        await _until(lambda: redis_client.hget("holds:{EXTREME}", "EXTREME"))
+        await asyncio.sleep(1)
+        assert outbox.all_received(redis_client) == []  # held: nobody reached yet
+        await approve_as(settings, "EXTREME", "EXTREME", keys["alice"])  # her own event
+        [letter] = await wait_for_models(settings, DEAD_LETTERS, DeadLetter, 1)
+        assert "alice signed EXTREME and cannot approve it too" in letter.reason
+        await asyncio.sleep(1)
+        assert outbox.all_received(redis_client) == []
+        await approve_as(settings, "EXTREME", "EXTREME", keys["bob"])
+        status = await settled(redis_client, "EXTREME")
+    assert status["sent:sms"] == 5
+    hold = await hold_of(settings, "EXTREME", "EXTREME")
+    assert hold is not None and hold.approved_by is not None
+    assert hold.approved_by.operator == "bob" and hold.signer and hold.signer.operator == "alice"
+    assert hold.reason == "severity Extreme"
+
+
+async def test_a_cancel_needs_no_approval_and_kills_a_held_event(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    from tests.helpers import running
+
+    keyring, keys = operators(tmp_path / "keys", "alice", "bob")
+    # Two people are enough to need a second operator, whatever the severity.
+    settings = settings.model_copy(
+        update={"trusted_keys": keyring.path, "approval_above_people": 2}
+    )
+    await _directory(settings, tmp_path)
+    async with running(settings, PIPELINE):
+        await publish_signed_by(settings, event_json("BIG"), keys["alice"])
+        await _until(lambda: redis_client.hget("holds:{BIG}", "BIG"))
+        await publish_signed_by(settings, cancel_json("BIG-CANCEL", cancels="BIG"), keys["alice"])
+        await _until(lambda: redis_client.hget("crisis:{BIG}", "state") == "cancelled")
+        await approve_as(settings, "BIG", "BIG", keys["bob"])
+        [letter] = await wait_for_models(settings, DEAD_LETTERS, DeadLetter, 1)
+        await asyncio.sleep(1)
+    assert "BIG was cancelled" in letter.reason
+    assert outbox.all_received(redis_client) == []
+    hold = await hold_of(settings, "BIG", "BIG")
+    assert hold is not None and hold.reason == "reaches over 2 people"
