@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from schemas.alerts import AlertJob, LeaderAlert, ReservistCandidates
+from schemas.approvals import Approval
 from schemas.crisis import CrisisEvent
 from schemas.delivery import DeadLetter, DeliveryReport
 from schemas.notices import Notice
@@ -13,6 +14,7 @@ from schemas.responses import PersonResponse
 
 BUS_MODELS: tuple[type[BaseModel], ...] = (
     CrisisEvent,
+    Approval,
     AlertJob,
     LeaderAlert,
     ReservistCandidates,

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     redis_password: SecretStr | None = None
     redis_ca_file: Path | None = None
     log_format: Literal["text", "json"] = "text"
+    ops_listen: str | None = None  # host:port of /metrics and /healthz; unset: none
+    graceful_timeout_s: float = 30.0  # on SIGTERM, how long the batch in hand may take
     # Trust: events must be signed by a key of this keyring, sent within the window;
     # Extreme events, and events reaching more people than approval_above_people, wait for a
     # second operator's approval.

@@ -6,7 +6,10 @@ import signal
 from collections.abc import Iterable
 
 from services.common.config import Settings
+from services.common.metrics import watch_consumer_lag
+from services.common.ops_server import ops_app
 from services.common.runtime import Runtime, make_broker, make_redis, start_broker
+from services.common.web_server import serve_asgi
 
 log = logging.getLogger("vigie.runner")
 
@@ -21,6 +24,10 @@ async def serve(settings: Settings, names: Iterable[str], stop: asyncio.Event) -
     rt = Runtime(settings, make_broker(settings), make_redis(settings))
     for name in wanted:
         SERVICES[name](rt)
+    if settings.ops_listen:
+        ops = ops_app(rt, wanted)
+        rt.background.append(lambda: serve_asgi(ops, settings.ops_listen or ""))
+    rt.background.append(lambda: watch_consumer_lag(rt.broker))
     await start_broker(rt.broker)
     for warm_up in rt.startup:
         await warm_up()

@@ -44,6 +44,9 @@ class Runtime:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             session_timeout_ms=self.settings.session_timeout_ms,
             fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
+            # One AsyncAPI channel per consumer group, named after the group's stage.
+            title=f"{topic.name}:{stage}",
+            description=topic.description,
             **extra,
         )
         return cast(Callable[[Handler], Handler], decorator)
@@ -93,6 +96,8 @@ def make_broker(settings: Settings, **extra: Any) -> KafkaBroker:
         settings.kafka_bootstrap,
         acks="all",
         request_timeout_ms=settings.request_timeout_ms,
+        # On SIGTERM, messages in hand are finished (and committed) before consumers stop.
+        graceful_timeout=settings.graceful_timeout_s,
         security=kafka_security(settings),
         **options,
     )

@@ -15,6 +15,7 @@ from schemas.alerts import Recipient
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from services.common.crises import status_key
+from services.common.metrics import DELIVERIES
 
 _CLAIM = """
 local now, lease = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -115,6 +116,7 @@ class Ledger:
         pipe = self.redis.pipeline(transaction=True)
         status = status_key(crisis_id)
         for item in settled:
+            DELIVERIES.labels(channel.value, item.outcome.value).inc()
             pipe.hset(
                 deliveries_key(crisis_id),
                 f"{event_id}|{item.person_id}|{channel.value}",

@@ -13,6 +13,7 @@ import apprise
 
 from schemas.crisis import Channel
 from services.common.config import Settings
+from services.common.metrics import PROVIDER_SECONDS
 from services.dispatcher.messages import Message
 
 log = logging.getLogger("vigie.dispatcher.sender")
@@ -92,9 +93,11 @@ class Sender:
         )
         loop = asyncio.get_running_loop()
         try:
-            ok = await asyncio.wait_for(
-                loop.run_in_executor(_EXECUTORS[channel], _notify, url, message), self.timeout_s
-            )
+            with PROVIDER_SECONDS.labels(channel.value).time():
+                ok = await asyncio.wait_for(
+                    loop.run_in_executor(_EXECUTORS[channel], _notify, url, message),
+                    self.timeout_s,
+                )
         except TimeoutError:
             raise ProviderError(
                 f"{channel.value} provider did not answer within {self.timeout_s:.0f} s"

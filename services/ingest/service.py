@@ -9,6 +9,7 @@ from faststream.kafka.annotations import KafkaMessage
 from schemas.approvals import Approval
 from schemas.crisis import CrisisEvent
 from schemas.topics import CRISIS_ACCEPTED, CRISIS_APPROVALS, CRISIS_EVENTS
+from services.common.metrics import EVENTS
 from services.common.runtime import Runtime
 from services.ingest.errors import InvalidEvent
 from services.ingest.parse import parse_event
@@ -54,6 +55,7 @@ def register(rt: Runtime) -> None:
 
         async def refuse(reason: str) -> None:
             log.warning("rejected event at %s/%s: %s", record.partition, record.offset, reason)
+            EVENTS.labels("rejected").inc()
             await rt.dead_letter(STAGE, reason, raw, CRISIS_EVENTS, record.partition, record.offset)
 
         try:
@@ -71,12 +73,14 @@ def register(rt: Runtime) -> None:
         key = seen_key(event)
         if await rt.redis.exists(key):
             log.info("duplicate event %s from %s dropped", event.identifier, event.sender)
+            EVENTS.labels("duplicate").inc()
             return
         await holds.record_signer(rt.redis, event, signer)
         # Hand on first, remember second: a crash in between re-sends (downstream is
         # idempotent) rather than losing the event.
         await rt.broker.publish(event, rt.topic(CRISIS_ACCEPTED), key=event.crisis_id.encode())
         await rt.redis.set(key, event.sent.isoformat(), ex=ttl_s)
+        EVENTS.labels("accepted").inc()
         log.info(
             "accepted %s %s for crisis %s, signed by %s",
             event.msg_type.value,
@@ -105,3 +109,4 @@ def register(rt: Runtime) -> None:
             held.event, rt.topic(CRISIS_ACCEPTED), key=held.event.crisis_id.encode()
         )
         log.info("released %s, approved by a second operator", held.event.identifier)
+        EVENTS.labels("released").inc()

@@ -6,6 +6,7 @@ import logging
 from redis.asyncio import Redis
 
 from schemas.crisis import CrisisEvent, MsgType, Severity
+from services.common.metrics import EVENTS
 from services.resolver.geometry import target_area
 from services.resolver.people import PeopleFinder
 from services.trust import holds
@@ -25,6 +26,7 @@ class Gate:
         if reason is None:
             return False
         await holds.hold(self.redis, event, reason)
+        EVENTS.labels("held").inc()
         log.warning("held %s for a second operator: %s", event.identifier, reason)
         return True
 

@@ -17,6 +17,7 @@ from schemas.topics import (
 )
 from services.common import crises
 from services.common.in_flight import InFlight
+from services.common.metrics import JOBS, RECIPIENTS
 from services.common.runtime import Runtime
 from services.directory.records import IslandRow
 from services.resolver.directory_view import DirectoryCache, DirectoryView
@@ -83,6 +84,7 @@ class Resolver:
         self, event: CrisisEvent, area: TargetArea, view: DirectoryView, counts: Counter[str]
     ) -> int:
         topic = self.rt.topic(ALERT_JOBS_PRIORITY if event.is_priority else ALERT_JOBS)
+        lane = "priority" if event.is_priority else "routine"
         in_flight = InFlight()
         jobs = 0
         async for people in PeopleFinder(self.rt.redis, area, event.sent.date()).people():
@@ -101,6 +103,8 @@ class Resolver:
             )
             await in_flight.add(self.rt.broker.publish(job, topic, key=job_id.encode()))
             jobs += 1
+            JOBS.labels(lane).inc()
+            RECIPIENTS.labels(lane).inc(len(batch))
         await in_flight.drain()
         return jobs
 

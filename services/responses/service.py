@@ -1,27 +1,14 @@
 """The responses service: the answer web endpoint, and the safety-check consumer group."""
 
-import asyncio
-import contextlib
-from collections.abc import Iterator
-
-import uvicorn
-
 from schemas.responses import Answer, PersonResponse, Role
 from schemas.topics import RESPONSES
 from services.common.runtime import Runtime
+from services.common.web_server import serve_asgi
 from services.resolver.people import nationals_by_id
 from services.responses.safety import SafetyBook
 from services.responses.web import create_app
 
 STAGE = "safety"
-
-
-class _EmbeddedServer(uvicorn.Server):
-    """uvicorn inside a service that owns the signals: it stops when its task is cancelled."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 def register(rt: Runtime) -> None:
@@ -35,17 +22,7 @@ def register(rt: Runtime) -> None:
         await book.record(response, await _contact(rt, response))
 
     async def serve_web() -> None:
-        host, _, port = rt.settings.response_listen.rpartition(":")
-        server = _EmbeddedServer(
-            uvicorn.Config(app, host=host, port=int(port), log_level="warning", lifespan="off")
-        )
-        try:
-            await server.serve()
-        except asyncio.CancelledError:
-            # Idle keep-alive connections would hold a graceful shutdown open indefinitely.
-            server.force_exit = True
-            await server.shutdown()
-            raise
+        await serve_asgi(app, rt.settings.response_listen)
 
     rt.background.append(serve_web)
 

@@ -1,0 +1,54 @@
+"""Prometheus metrics every service exposes on /metrics (services/common/ops_server.py)."""
+
+import asyncio
+
+from faststream.kafka import KafkaBroker
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS = Counter(
+    "vigie_events_total",
+    "Crisis events by what became of them: accepted, rejected, duplicate, held, released.",
+    ["outcome"],
+)
+JOBS = Counter("vigie_fanout_jobs_total", "Fan-out jobs published, per lane.", ["lane"])
+RECIPIENTS = Counter("vigie_fanout_recipients_total", "Recipients put in fan-out jobs.", ["lane"])
+DELIVERIES = Counter(
+    "vigie_deliveries_total",
+    "Deliveries settled, per channel and outcome (sent, failed, skipped, not_needed).",
+    ["channel", "outcome"],
+)
+PROVIDER_SECONDS = Histogram(
+    "vigie_provider_call_seconds",
+    "Time a provider took to take one call (a batch of SMS or push, one email).",
+    ["channel"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+CONSUMER_LAG = Gauge(
+    "vigie_consumer_lag",
+    "Messages in a partition not yet read by this process's consumer.",
+    ["topic", "partition", "group"],
+)
+
+
+async def watch_consumer_lag(broker: KafkaBroker, every_s: float = 2.0) -> None:
+    """Keep CONSUMER_LAG current for the partitions this process's consumers hold now (a
+    partition not yet fetched shows NaN; one handed to another replica disappears)."""
+    while True:
+        current: dict[tuple[str, str, str], float] = {}
+        for subscriber in broker.subscribers:
+            consumer = getattr(subscriber, "consumer", None)
+            if consumer is None:
+                continue
+            group = str(getattr(consumer, "_group_id", "") or "")
+            for partition in consumer.assignment():
+                highwater = consumer.highwater(partition)
+                try:
+                    position = await consumer.position(partition)
+                except Exception:  # being revoked right now: the next round tells
+                    continue
+                lag = float("nan") if highwater is None else max(highwater - position, 0)
+                current[(partition.topic, str(partition.partition), group)] = lag
+        CONSUMER_LAG.clear()
+        for labels, lag in current.items():
+            CONSUMER_LAG.labels(*labels).set(lag)
+        await asyncio.sleep(every_s)

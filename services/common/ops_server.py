@@ -1,0 +1,25 @@
+"""Each process's operations endpoint: /metrics for Prometheus, /healthz for probes."""
+
+from typing import Any
+
+from prometheus_client import make_asgi_app
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+from services.common.runtime import Runtime
+
+
+def ops_app(rt: Runtime, services: list[str]) -> Starlette:
+    async def health(_: Request) -> JSONResponse:
+        checks: dict[str, Any] = {"services": services, "broker": bool(rt.broker.running)}
+        try:
+            checks["redis"] = bool(await rt.redis.ping())
+        except Exception as exc:  # any failure to reach Redis means not healthy
+            checks["redis"] = False
+            checks["redis_error"] = type(exc).__name__
+        healthy = checks["broker"] and checks["redis"]
+        return JSONResponse(checks, status_code=200 if healthy else 503)
+
+    return Starlette(routes=[Route("/healthz", health), Mount("/metrics", make_asgi_app())])
