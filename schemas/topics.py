@@ -8,16 +8,27 @@ class Topic:
     name: str
     partitions: int
     description: str
+    retention_days: int = 7  # how long the broker keeps what was published
+
+    @property
+    def configs(self) -> dict[str, str]:
+        return {"retention.ms": str(self.retention_days * 86_400_000)}
 
 
 CRISIS_EVENTS = Topic(
-    "crisis.events", 4, "Raw crisis events from the crisis centre (JSON or CAP 1.2 XML)."
+    "crisis.events",
+    4,
+    "Raw crisis events from the crisis centre (JSON or CAP 1.2 XML).",
+    retention_days=90,
 )
 CRISIS_ACCEPTED = Topic(
     "crisis.accepted", 4, "Validated, authenticated, de-duplicated crisis events."
 )
 CRISIS_APPROVALS = Topic(
-    "crisis.approvals", 1, "A second operator's signed approvals of events held for one."
+    "crisis.approvals",
+    1,
+    "A second operator's signed approvals of events held for one.",
+    retention_days=90,
 )
 ALERT_JOBS = Topic("alerts.jobs", 8, "Routine fan-out jobs: batches of recipients to alert.")
 ALERT_JOBS_PRIORITY = Topic(
@@ -34,8 +45,12 @@ NOTICES = Topic(
     "warnings to posts and the crisis centre.",
 )
 RESPONSES = Topic("responses", 4, "Answers from people: acks, safety answers, accept/decline.")
-DELIVERY_REPORTS = Topic("delivery.reports", 8, "Outcome of every delivery attempt.")
-DEAD_LETTERS = Topic("deadletters", 1, "Rejected input with the reason, for operators.")
+DELIVERY_REPORTS = Topic(
+    "delivery.reports", 8, "Outcome of every delivery attempt.", retention_days=30
+)
+DEAD_LETTERS = Topic(
+    "deadletters", 1, "Rejected input with the reason, for operators.", retention_days=90
+)
 
 ALL_TOPICS: tuple[Topic, ...] = (
     CRISIS_EVENTS,

@@ -1,11 +1,19 @@
 """The production description can't run here; check it statically."""
 
+import json
+from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+import kubernetes_validate
+import pytest
 import yaml
 
+from services.deploy.manifests import WORKLOADS, read_env_file, render
 from services.registry import SERVICES
+
+K8S_VERSION = "1.30.0"
 
 ROOT = Path(__file__).parent.parent
 
@@ -58,3 +66,49 @@ def test_services_trust_a_keyring_log_json_and_read_secrets_from_files() -> None
     # Nothing secret is written in the files themselves.
     for text in ((ROOT / "docker-compose.yml").read_text(), str(settings)):
         assert "password=" not in text.lower() and "secret=" not in text.lower()
+
+
+def test_compose_file_follows_the_compose_specification() -> None:
+    schema = json.loads((ROOT / "tests" / "data" / "compose-spec.json").read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    assert [e.message for e in validator.iter_errors(compose())] == []
+    broken = compose()
+    broken["services"]["ingest"]["deploy"]["replicas"] = "two"
+    assert list(validator.iter_errors(broken)), "the schema check must be able to fail"
+
+
+def _manifests() -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all((ROOT / "deploy" / "k8s" / "vigie.yaml").read_text())]
+
+
+def test_kubernetes_manifests_are_current_and_valid() -> None:
+    environment = read_env_file((ROOT / "deploy" / "vigie.env").read_text())
+    committed = (ROOT / "deploy" / "k8s" / "vigie.yaml").read_text()
+    assert committed == render(environment), (
+        "out of date: run `vigie deploy manifests > deploy/k8s/vigie.yaml`"
+    )
+    for document in _manifests():
+        kubernetes_validate.validate(document, K8S_VERSION, strict=True)
+    broken = deepcopy(_manifests()[-1])
+    broken["spec"]["replicas"] = "two"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, K8S_VERSION, strict=True)
+
+
+def test_kubernetes_replicas_never_outnumber_partitions_and_probes_are_set() -> None:
+    documents = _manifests()
+    deployments = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Deployment"}
+    ran = {d["spec"]["template"]["spec"]["containers"][0]["args"][1] for d in deployments.values()}
+    assert ran == set(SERVICES)
+    bound = {f"vigie-{w.name}": w.topic.partitions for w in WORKLOADS}
+    for name, deployment in deployments.items():
+        assert deployment["spec"]["replicas"] <= bound[name]
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["resources"]["requests"]["cpu"]
+        assert container["resources"]["requests"]["memory"]
+        grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+        assert grace > 30  # VIGIE_GRACEFUL_TIMEOUT_S: the batch in hand finishes
+    for hpa in (d for d in documents if d["kind"] == "HorizontalPodAutoscaler"):
+        assert hpa["spec"]["maxReplicas"] <= bound[hpa["spec"]["scaleTargetRef"]["name"]]

@@ -40,6 +40,8 @@ topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 app.add_typer(directory_app, name="directory")
 app.add_typer(keys_app, name="keys")
+deploy_app = typer.Typer(help="Production deployment files.", no_args_is_help=True)
+app.add_typer(deploy_app, name="deploy")
 app.command("status")(status_command)
 app.command("outbox")(outbox_command)
 console = Console()
@@ -193,6 +195,16 @@ def demo() -> None:
 
     _logging(False)
     run_demo(console)
+
+
+@deploy_app.command("manifests")
+def deploy_manifests(
+    env_file: Annotated[Path, typer.Option("--env", exists=True)] = Path("deploy/vigie.env"),
+) -> None:
+    """Print the Kubernetes manifests (replicas bounded by partitions) for deploy/k8s/."""
+    from services.deploy.manifests import read_env_file, render
+
+    print(render(read_env_file(env_file.read_text())), end="")
 
 
 @schemas_app.command("export")

@@ -18,7 +18,7 @@ async def create_topics(settings: Settings, replication: int = 1) -> None:
     try:
         existing = set(await admin.list_topics())
         wanted = [
-            NewTopic(settings.topic(t), t.partitions, replication)
+            NewTopic(settings.topic(t), t.partitions, replication, topic_configs=t.configs)
             for t in ALL_TOPICS
             if settings.topic(t) not in existing
         ]

@@ -1,0 +1,1 @@
+"""Production deployment descriptions generated from the code (topics, services)."""

@@ -1,0 +1,243 @@
+"""Kubernetes manifests for Vigie, generated so that replica counts follow the partition
+counts of schemas/topics.py: a consumer group never has more members than partitions."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from schemas.topics import (
+    ALERT_JOBS,
+    ALERT_JOBS_PRIORITY,
+    CRISIS_ACCEPTED,
+    CRISIS_EVENTS,
+    LEADER_ALERTS,
+    RESERVIST_CANDIDATES,
+    RESPONSES,
+    Topic,
+)
+
+IMAGE = "registry.example/vigie:0.1.0"
+OPS_PORT = 9100
+ANSWERS_PORT = 8470
+GRACE_S = 45  # longer than VIGIE_GRACEFUL_TIMEOUT_S (30): the batch in hand is finished
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    service: str  # what `vigie run` starts
+    topic: Topic  # the topic whose partitions bound the replicas
+    replicas: int
+    max_replicas: int | None = None  # autoscaled up to this (never above the partitions)
+    env: dict[str, str] = field(default_factory=dict)
+    memory: str = "384Mi"
+    cpu: str = "250m"
+
+
+WORKLOADS = (
+    Workload("ingest", "ingest", CRISIS_EVENTS, 2),
+    Workload("resolver", "resolver", CRISIS_ACCEPTED, 2, memory="768Mi"),
+    Workload(
+        "dispatcher", "dispatcher", ALERT_JOBS, 2, 8, {"VIGIE_DISPATCH_CHANNELS": '["sms", "push"]'}
+    ),
+    Workload(
+        "dispatcher-email", "dispatcher", ALERT_JOBS, 2, 8, {"VIGIE_DISPATCH_CHANNELS": '["email"]'}
+    ),
+    Workload(
+        "dispatcher-priority",
+        "dispatcher-priority",
+        ALERT_JOBS_PRIORITY,
+        4,
+        8,
+        {"VIGIE_DISPATCH_CHANNELS": '["sms", "push"]'},
+        cpu="500m",
+    ),
+    Workload(
+        "dispatcher-priority-email",
+        "dispatcher-priority",
+        ALERT_JOBS_PRIORITY,
+        4,
+        8,
+        {"VIGIE_DISPATCH_CHANNELS": '["email"]'},
+        cpu="500m",
+    ),
+    Workload("leaders", "leaders", LEADER_ALERTS, 2),
+    Workload("reservists", "reservists", RESERVIST_CANDIDATES, 2),
+    Workload("responses", "responses", RESPONSES, 2, 4, {"VIGIE_RESPONSE_LISTEN": "0.0.0.0:8470"}),
+)
+
+
+def _labels(name: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": "vigie", "app.kubernetes.io/component": name}
+
+
+def _container(workload: Workload) -> dict[str, Any]:
+    probe = {"httpGet": {"path": "/healthz", "port": "ops"}, "periodSeconds": 10}
+    ports = [{"name": "ops", "containerPort": OPS_PORT}]
+    if workload.service == "responses":
+        ports.append({"name": "answers", "containerPort": ANSWERS_PORT})
+    env = {"VIGIE_OPS_LISTEN": f"0.0.0.0:{OPS_PORT}", **workload.env}
+    return {
+        "name": "vigie",
+        "image": IMAGE,
+        "args": ["run", workload.service],
+        "envFrom": [{"configMapRef": {"name": "vigie-config"}}],
+        "env": [{"name": k, "value": v} for k, v in sorted(env.items())],
+        "ports": ports,
+        "resources": {
+            "requests": {"cpu": workload.cpu, "memory": workload.memory},
+            "limits": {"memory": workload.memory},
+        },
+        "readinessProbe": {**probe, "initialDelaySeconds": 5},
+        "livenessProbe": {**probe, "initialDelaySeconds": 30, "failureThreshold": 6},
+        "volumeMounts": [
+            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "secrets", "mountPath": "/run/secrets", "readOnly": True},
+            {
+                "name": "trusted-keys",
+                "mountPath": "/etc/vigie/trusted-keys.json",
+                "subPath": "trusted-keys.json",
+                "readOnly": True,
+            },
+        ],
+        "securityContext": {
+            "runAsNonRoot": True,
+            "readOnlyRootFilesystem": True,
+            "allowPrivilegeEscalation": False,
+        },
+    }
+
+
+def deployment(workload: Workload) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": f"vigie-{workload.name}", "labels": _labels(workload.name)},
+        "spec": {
+            "replicas": min(workload.replicas, workload.topic.partitions),
+            "selector": {"matchLabels": _labels(workload.name)},
+            "template": {
+                "metadata": {
+                    "labels": _labels(workload.name),
+                    "annotations": {
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": str(OPS_PORT),
+                        "prometheus.io/path": "/metrics/",
+                    },
+                },
+                "spec": {
+                    "terminationGracePeriodSeconds": GRACE_S,
+                    "containers": [_container(workload)],
+                    "volumes": [
+                        {"name": "tmp", "emptyDir": {}},
+                        {"name": "secrets", "secret": {"secretName": "vigie-secrets"}},
+                        {"name": "trusted-keys", "configMap": {"name": "vigie-trusted-keys"}},
+                    ],
+                },
+            },
+        },
+    }
+
+
+def autoscaler(workload: Workload) -> dict[str, Any]:
+    assert workload.max_replicas is not None
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": f"vigie-{workload.name}", "labels": _labels(workload.name)},
+        "spec": {
+            "scaleTargetRef": {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "name": f"vigie-{workload.name}",
+            },
+            "minReplicas": min(workload.replicas, workload.topic.partitions),
+            # More members than partitions would sit idle: the partitions are the ceiling.
+            "maxReplicas": min(workload.max_replicas, workload.topic.partitions),
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": 70},
+                    },
+                }
+            ],
+        },
+    }
+
+
+def topics_job() -> dict[str, Any]:
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "vigie-topics", "labels": _labels("topics")},
+        "spec": {
+            "backoffLimit": 10,
+            "template": {
+                "metadata": {"labels": _labels("topics")},
+                "spec": {
+                    "restartPolicy": "OnFailure",
+                    "containers": [
+                        {
+                            "name": "vigie",
+                            "image": IMAGE,
+                            "args": ["topics", "create", "--replication", "3"],
+                            "envFrom": [{"configMapRef": {"name": "vigie-config"}}],
+                            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+                            "volumeMounts": [
+                                {"name": "secrets", "mountPath": "/run/secrets", "readOnly": True}
+                            ],
+                        }
+                    ],
+                    "volumes": [{"name": "secrets", "secret": {"secretName": "vigie-secrets"}}],
+                },
+            },
+        },
+    }
+
+
+def answers_service() -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "vigie-responses", "labels": _labels("responses")},
+        "spec": {
+            "selector": _labels("responses"),
+            "ports": [{"name": "answers", "port": 80, "targetPort": "answers"}],
+        },
+    }
+
+
+def config_map(environment: dict[str, str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "vigie-config", "labels": _labels("config")},
+        "data": environment,
+    }
+
+
+def manifests(environment: dict[str, str]) -> list[dict[str, Any]]:
+    documents = [config_map(environment), topics_job(), answers_service()]
+    for workload in WORKLOADS:
+        documents.append(deployment(workload))
+        if workload.max_replicas is not None:
+            documents.append(autoscaler(workload))
+    return documents
+
+
+def render(environment: dict[str, str]) -> str:
+    header = (
+        "# Generated by `vigie deploy manifests`; do not edit. Needs, beside these: the\n"
+        "# Secret vigie-secrets (files vigie_sms_url, vigie_email_url, vigie_push_url,\n"
+        "# vigie_response_secret, vigie_inbound_sms_key, vigie_redis_password) and the\n"
+        "# ConfigMap vigie-trusted-keys (trusted-keys.json, from `vigie keys trust`).\n"
+    )
+    return header + yaml.safe_dump_all(manifests(environment), sort_keys=False)
+
+
+def read_env_file(text: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in text.splitlines() if line and line[0] != "#")
+    return {key: value for key, value in pairs}
