@@ -3,12 +3,14 @@
 import asyncio
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
 
 from services.common.config import Settings
 from services.common.topic_admin import create_topics
+from services.directory.generate import generate_directory
 from services.embedded.stack import EmbeddedStack
 
 
@@ -16,6 +18,15 @@ from services.embedded.stack import EmbeddedStack
 def stack() -> Iterator[EmbeddedStack]:
     with EmbeddedStack() as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def london_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """100,000 generated nationals, a tenth of them in London: ~10,000 recipients for the
+    London crises of tests.events."""
+    path = tmp_path_factory.mktemp("directory") / "generated.geojson"
+    generate_directory(path, 100_000, seed=3)
+    return path
 
 
 @pytest.fixture

@@ -7,11 +7,18 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 
-from services.cli.publishing import publish_signed
+from redis.asyncio import Redis
+
+from schemas.topics import CRISIS_EVENTS
+from services.cli.publishing import headers_for, publish_signed
 from services.common.config import Settings
 from services.common.runner import serve
+from services.common.runtime import make_broker
+from services.directory.importer import import_files
+from tests.directory_data import marrakech_directory, write
 
 SAMPLES = Path(__file__).parent.parent / "services" / "demo" / "samples"
 DATA = Path(__file__).parent / "data"
@@ -47,3 +54,34 @@ def service_process(
 
 async def publish(settings: Settings, raw: bytes, key: str = "k") -> None:
     await publish_signed(settings, raw, key)
+
+
+async def publish_many(settings: Settings, raws: Iterable[bytes]) -> None:
+    """Each signed as `publish` does, over one connection (thousands take seconds)."""
+    producer = make_broker(settings, logger=None)
+    await producer.connect()
+    try:
+        for raw in raws:
+            await producer.publish(
+                raw,
+                settings.topic(CRISIS_EVENTS),
+                key=str(hash(raw)).encode(),
+                headers=headers_for(settings, raw),
+            )
+    finally:
+        await producer.stop()
+
+
+async def import_directory(settings: Settings, path: Path) -> None:
+    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    try:
+        report = await import_files(client, [path])
+    finally:
+        await client.aclose()
+    assert not report.rejected, report.rejected[:3]
+
+
+async def import_marrakech(settings: Settings, tmp_path: Path) -> None:
+    """The small hand-made directory around the Marrakech earthquake sample."""
+    rows = marrakech_directory(date.today())
+    await import_directory(settings, write(tmp_path / "marrakech.geojson", rows))

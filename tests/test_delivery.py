@@ -2,36 +2,24 @@
 
 import asyncio
 import json
-from datetime import date
+import time
 from pathlib import Path
 
 import redis
-from redis.asyncio import Redis
 
 from schemas.delivery import DeadLetter, DeliveryReport, Outcome
 from schemas.topics import DEAD_LETTERS, DELIVERY_REPORTS
 from services.common.bus_reader import read_models, wait_for_models
 from services.common.config import Settings
-from services.directory.importer import import_files
 from services.dispatcher.segments import sms_segments
 from services.providers import outbox
 from tests.delivery_helpers import received, settled, suppressed
-from tests.directory_data import marrakech_directory, write
 from tests.events import event_dict, event_json
-from tests.helpers import publish, running
+from tests.helpers import import_marrakech, publish, running
 
 PIPELINE = ["ingest", "resolver", "dispatcher", "dispatcher-priority"]
 N_IN_SMS = "+33610000337"  # tests.directory_data.national("N-IN") contact points
 N_IN_EMAIL = "n-in@example.fr"
-
-
-async def _directory(settings: Settings, tmp_path: Path) -> None:
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
-    report = await import_files(
-        client, [write(tmp_path / "d.geojson", marrakech_directory(date.today()))]
-    )
-    await client.aclose()
-    assert report.rejected == []
 
 
 def sms_of(person_id: str) -> str:
@@ -43,7 +31,7 @@ async def test_everyone_gets_each_channel_once_in_their_language(
     tmp_path: Path,
     redis_client: redis.Redis,
 ) -> None:
-    await _directory(settings, tmp_path)
+    await import_marrakech(settings, tmp_path)
     async with running(settings, PIPELINE):
         await publish(settings, event_json("QUAKE-D1"))
         status = await settled(redis_client, "QUAKE-D1")
@@ -69,7 +57,7 @@ async def test_provider_failing_twice_then_succeeding_yields_one_message(
     tmp_path: Path,
     redis_client: redis.Redis,
 ) -> None:
-    await _directory(settings, tmp_path)
+    await import_marrakech(settings, tmp_path)
     redis_client.hset(outbox.RULES, sms_of("N-IN"), 2)
     async with running(settings, PIPELINE):
         await publish(settings, event_json("QUAKE-D2"))
@@ -88,7 +76,7 @@ async def test_provider_always_failing_is_reported_and_dead_lettered_others_stil
     tmp_path: Path,
     redis_client: redis.Redis,
 ) -> None:
-    await _directory(settings, tmp_path)
+    await import_marrakech(settings, tmp_path)
     redis_client.hset(outbox.RULES, mapping={sms_of("N-IN"): -1, N_IN_EMAIL: -1})
     async with running(settings, PIPELINE):
         await publish(settings, event_json("QUAKE-D3"))
@@ -111,7 +99,7 @@ async def test_same_event_twice_and_a_replayed_job_send_once(
     tmp_path: Path,
     redis_client: redis.Redis,
 ) -> None:
-    await _directory(settings, tmp_path)
+    await import_marrakech(settings, tmp_path)
     async with running(settings, PIPELINE):
         await publish(settings, event_json("QUAKE-D4"))
         await publish(settings, event_json("QUAKE-D4"))
@@ -137,12 +125,34 @@ async def test_same_event_twice_and_a_replayed_job_send_once(
     assert suppressed(redis_client) == 0  # the dispatcher itself, not the provider, deduped
 
 
+async def test_a_delivery_left_claimed_by_a_dead_sender_is_still_made_once(
+    settings: Settings,
+    tmp_path: Path,
+    redis_client: redis.Redis,
+) -> None:
+    """A sender that died (or whose Redis went away) between claiming a delivery and
+    settling it leaves the claim behind; the job, read again at once, must not be done until
+    that delivery is made, once the dead sender's lease has run out."""
+    await import_marrakech(settings, tmp_path)
+    settings = settings.model_copy(update={"claim_lease_s": 6.0})
+    async with running(settings, PIPELINE):
+        await publish(settings, event_json("QUAKE-WARM"))  # every consumer has joined
+        await settled(redis_client, "QUAKE-WARM")
+        claimed_at = time.time()
+        redis_client.hset("deliveries:{QUAKE-D5}", "QUAKE-D5|N-IN|sms", f"sending:{claimed_at}")
+        await publish(settings, event_json("QUAKE-D5"))
+        status = await settled(redis_client, "QUAKE-D5", timeout_s=30)
+    assert status["sent:sms"] == 5
+    [sms] = [r for r in received(redis_client, "sms", sms_of("N-IN")) if r.key == "QUAKE-D5"]
+    assert sms.at >= claimed_at + 6.0  # taken over once the dead sender's lease ran out
+
+
 async def test_update_alerts_again_marked_as_an_update(
     settings: Settings,
     tmp_path: Path,
     redis_client: redis.Redis,
 ) -> None:
-    await _directory(settings, tmp_path)
+    await import_marrakech(settings, tmp_path)
     update = event_dict(
         "QUAKE-U2",
         msgType="Update",

@@ -9,24 +9,12 @@ from pathlib import Path
 
 import pytest
 import redis
-from redis.asyncio import Redis
 
 from services.common.config import Settings
-from services.directory.generate import generate_directory
-from services.directory.importer import import_files
 from services.providers import outbox
 from tests.delivery_helpers import settled, status
 from tests.events import cancel_json, london_event_json
-from tests.helpers import publish, running, service_process
-
-NATIONALS = 100_000  # a tenth live in London: ~10,000 recipients
-
-
-@pytest.fixture(scope="module")
-def directory_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("directory") / "generated.geojson"
-    generate_directory(path, NATIONALS, seed=3)
-    return path
+from tests.helpers import import_directory, publish, running, service_process
 
 
 @pytest.fixture
@@ -35,12 +23,6 @@ def slow_settings(settings: Settings) -> Settings:
     return settings.model_copy(
         update={"rate_limits": {"sms": 2_500, "email": 2_500, "push": 2_500}, "claim_lease_s": 2.0}
     )
-
-
-async def _import(settings: Settings, path: Path) -> None:
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
-    await import_files(client, [path])
-    await client.aclose()
 
 
 @pytest.fixture
@@ -65,11 +47,11 @@ async def _wait_for_sent(client: redis.Redis, crisis_id: str, at_least: int) -> 
 
 async def test_cancel_stops_the_fan_out_and_corrects_those_alerted(
     slow_settings: Settings,
-    directory_file: Path,
+    london_directory: Path,
     redis_client: redis.Redis,
     dispatcher: list[subprocess.Popen[bytes]],
 ) -> None:
-    await _import(slow_settings, directory_file)
+    await import_directory(slow_settings, london_directory)
     async with running(slow_settings, ["ingest", "resolver"]):
         await publish(slow_settings, london_event_json("LONDON-C"))
         await _wait_for_sent(redis_client, "LONDON-C", 1_000)

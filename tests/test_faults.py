@@ -13,18 +13,15 @@ from pathlib import Path
 
 import pytest
 import redis
-from redis.asyncio import Redis
 
 from services.common import crises
 from services.common.config import Settings
-from services.directory.generate import generate_directory
-from services.directory.importer import import_files
 from services.embedded.processes import restart_redis
 from services.embedded.stack import EmbeddedStack
 from services.providers import outbox
 from tests.delivery_helpers import suppressed
 from tests.events import london_event_json
-from tests.helpers import publish, service_process
+from tests.helpers import import_directory, publish, service_process
 
 CONSUMERS = ["ingest", "resolver", "dispatcher-priority", "leaders", "reservists", "responses"]
 FREEZE_S = 14.0  # past the session (6 s) and request (8 s) timeouts below
@@ -94,13 +91,9 @@ async def test_every_fault_at_once_still_one_message_per_person_per_channel(
     fault_settings: Settings,
     services: Services,
     redis_client: redis.Redis,
-    tmp_path: Path,
+    london_directory: Path,
 ) -> None:
-    directory = tmp_path / "directory.geojson"
-    generate_directory(directory, 100_000, seed=5)
-    client = Redis.from_url(fault_settings.redis_url or "", decode_responses=True)
-    await import_files(client, [directory])
-    await client.aclose()
+    await import_directory(fault_settings, london_directory)
     crisis = "LONDON-F"
 
     def sent(channel: str) -> int:

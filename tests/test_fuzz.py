@@ -11,18 +11,16 @@ from redis.asyncio import Redis
 
 from schemas.crisis import CrisisEvent
 from schemas.delivery import DeadLetter
-from schemas.topics import CRISIS_ACCEPTED, CRISIS_EVENTS, DEAD_LETTERS
-from services.cli.publishing import signed_headers
+from schemas.topics import CRISIS_ACCEPTED, DEAD_LETTERS
 from services.common.bus_reader import wait_for_models
 from services.common.config import Settings
-from services.common.runtime import make_broker
 from services.directory.features import InvalidRow, feature_to_row
 from services.directory.importer import import_files
 from services.ingest.errors import InvalidEvent
 from services.ingest.parse import parse_event
 from tests.directory_data import collection, national
 from tests.events import event_json
-from tests.helpers import running
+from tests.helpers import publish_many, running
 from tests.hostile import hostile_events, hostile_features
 
 AT_LEAST = 1_000
@@ -82,22 +80,14 @@ async def test_ingest_survives_a_thousand_hostile_events_and_good_ones_flow(
     hostile = draw_many(hostile_events, AT_LEAST)
     assert settings.signing_key is not None
     good = {f"GOOD-{i}": event_json(f"GOOD-{i}") for i in range(AT_LEAST // 100)}
-    producer = make_broker(settings, logger=None)
+    goods = list(good.values())
+    stream: list[bytes] = []
+    for n, bad in enumerate(hostile):  # a good (signed) event before every hundred hostile
+        if n % 100 == 0:
+            stream.append(goods[n // 100])
+        stream.append(bad)
     async with running(settings, ["ingest"]):
-        await producer.connect()
-        try:
-            goods = iter(good.values())
-            for n, raw in enumerate(hostile):
-                if n % 100 == 0:
-                    raw_good = next(goods)
-                    await producer.publish(
-                        raw_good,
-                        settings.topic(CRISIS_EVENTS),
-                        headers=signed_headers(raw_good, settings.signing_key),
-                    )
-                await producer.publish(raw, settings.topic(CRISIS_EVENTS))
-        finally:
-            await producer.stop()
+        await publish_many(settings, stream)
         letters = await wait_for_models(
             settings, DEAD_LETTERS, DeadLetter, len(hostile), timeout_s=180
         )

@@ -9,7 +9,7 @@ from schemas.topics import CRISIS_ACCEPTED, DEAD_LETTERS
 from services.common.bus_reader import read_models, wait_for_models
 from services.common.config import Settings
 from tests.events import cap_xml, event_json
-from tests.helpers import publish, running, service_process
+from tests.helpers import publish, publish_many, running, service_process
 
 
 async def test_json_and_cap_events_are_handed_on_and_a_duplicate_is_dropped(
@@ -55,8 +55,7 @@ async def test_killed_ingest_loses_nothing_and_rereads_nothing_committed(
     settings: Settings,
 ) -> None:
     first = [event_json(f"K-{i}") for i in range(1000)] + [b"<broken-1>"]
-    for raw in first:
-        await publish(settings, raw, key=str(hash(raw)))
+    await publish_many(settings, first)
     process = service_process(settings, "ingest")
     try:
         await wait_for_models(settings, CRISIS_ACCEPTED, CrisisEvent, 1, timeout_s=60)
@@ -64,8 +63,7 @@ async def test_killed_ingest_loses_nothing_and_rereads_nothing_committed(
         process.wait()
         before_restart = len(await read_models(settings, CRISIS_ACCEPTED, CrisisEvent))
         second = [event_json(f"K-{i}") for i in range(1000, 1050)] + [b"<broken-2>"]
-        for raw in second:
-            await publish(settings, raw, key=str(hash(raw)))
+        await publish_many(settings, second)
         process = service_process(settings, "ingest")
         accepted = await wait_for_models(settings, CRISIS_ACCEPTED, CrisisEvent, 1050, timeout_s=90)
         letters = await wait_for_models(settings, DEAD_LETTERS, DeadLetter, 2, timeout_s=30)

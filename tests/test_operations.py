@@ -7,36 +7,17 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 import redis
-from redis.asyncio import Redis
 
 from services.common.config import Settings
-from services.directory.generate import generate_directory
-from services.directory.importer import import_files
 from services.providers import outbox
 from tests.delivery_helpers import settled, status, suppressed
-from tests.directory_data import marrakech_directory, write
 from tests.events import event_json, london_event_json
-from tests.helpers import publish, service_process
+from tests.helpers import import_directory, import_marrakech, publish, service_process
 from tests.ops_helpers import assigned, scrape, value, wait_healthy, with_ops_port
-
-
-@pytest.fixture(scope="module")
-def london_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("directory") / "generated.geojson"
-    generate_directory(path, 100_000, seed=7)
-    return path
-
-
-async def _import(settings: Settings, path: Path) -> None:
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
-    report = await import_files(client, [path])
-    await client.aclose()
-    assert not report.rejected
 
 
 class Processes:
@@ -66,9 +47,7 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
 async def test_metrics_and_health_of_a_running_pipeline(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis, processes: Processes
 ) -> None:
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
-    await import_files(client, [write(tmp_path / "d.geojson", marrakech_directory(date.today()))])
-    await client.aclose()
+    await import_marrakech(settings, tmp_path)
     ops = with_ops_port(settings)
     processes.start(ops, "all")
     health = wait_healthy(ops)
@@ -97,7 +76,7 @@ async def test_sigterm_finishes_the_batch_in_hand_and_commits(
     slow = settings.model_copy(
         update={"rate_limits": {"sms": 2_000, "push": 2_000, "email": 2_000}}
     )
-    await _import(slow, london_directory)
+    await import_directory(slow, london_directory)
     processes.start(slow, "ingest")
     processes.start(slow, "resolver")
     dispatcher = processes.start(slow, "dispatcher-priority")
@@ -124,7 +103,7 @@ async def test_two_dispatchers_and_two_resolvers_split_the_partitions_and_send_o
     redis_client: redis.Redis,
     processes: Processes,
 ) -> None:
-    await _import(settings, london_directory)
+    await import_directory(settings, london_directory)
     processes.start(settings, "ingest")
     replicas = {
         name: [with_ops_port(settings), with_ops_port(settings)]
@@ -148,7 +127,7 @@ async def test_two_dispatchers_and_two_resolvers_split_the_partitions_and_send_o
     ):
         assert time.monotonic() < deadline, "the replicas never split the partitions"
         await asyncio.sleep(0.5)
-    crises = [f"LONDON-S{i}" for i in range(4)]
+    crises = ["LONDON-S0", "LONDON-S1"]
     for crisis in crises:
         await publish(settings, london_event_json(crisis, channels=["sms", "push"]))
     for crisis in crises:

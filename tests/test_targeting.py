@@ -1,21 +1,17 @@
 """Who a crisis reaches, end to end through ingest and the resolver."""
 
 import asyncio
-from datetime import date
 from pathlib import Path
 
 import redis
-from redis.asyncio import Redis
 
 from schemas.alerts import AlertJob, LeaderAlert, Recipient, ReservistCandidates
 from schemas.topics import ALERT_JOBS, ALERT_JOBS_PRIORITY, LEADER_ALERTS, RESERVIST_CANDIDATES
 from services.common import crises
 from services.common.bus_reader import read_models, wait_for_models
 from services.common.config import Settings
-from services.directory.importer import import_files
-from tests.directory_data import marrakech_directory, write
 from tests.events import event_json
-from tests.helpers import publish, running
+from tests.helpers import import_marrakech, publish, running
 
 HYDROLOGISTS = [
     {
@@ -26,15 +22,6 @@ HYDROLOGISTS = [
         "deadline": "2030-01-01T00:00:00+00:00",
     }
 ]
-
-
-async def _directory(settings: Settings, tmp_path: Path) -> None:
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
-    report = await import_files(
-        client, [write(tmp_path / "d.geojson", marrakech_directory(date.today()))]
-    )
-    await client.aclose()
-    assert report.rejected == []
 
 
 async def _resolve(
@@ -65,7 +52,7 @@ async def test_polygon_crisis_reaches_exactly_those_inside_or_travelling_there(
     tmp_path: Path,
     redis_client: redis.Redis,
 ) -> None:
-    await _directory(settings, tmp_path)
+    await import_marrakech(settings, tmp_path)
     people = _by_person(await _resolve(settings, event_json("QUAKE-1"), leaders=2))
     assert set(people) == {"N-IN", "N-IN-EN", "N-SMS-ONLY", "N-TRAVELLER", "N-BOTH"}
     assert people["N-SMS-ONLY"].channels == ["sms"]
@@ -89,7 +76,7 @@ async def test_islands_meeting_the_area_bring_their_leaders_even_when_only_touch
     settings: Settings,
     tmp_path: Path,
 ) -> None:
-    await _directory(settings, tmp_path)
+    await import_marrakech(settings, tmp_path)
     await _resolve(settings, event_json("QUAKE-2"), leaders=2)
     alerts = {a.island_id: a for a in await read_models(settings, LEADER_ALERTS, LeaderAlert)}
     assert set(alerts) == {"ISL-INSIDE", "ISL-TOUCHING"}
@@ -103,7 +90,7 @@ async def test_country_code_crisis_reaches_the_whole_country_and_nobody_else(
     settings: Settings,
     tmp_path: Path,
 ) -> None:
-    await _directory(settings, tmp_path)
+    await import_marrakech(settings, tmp_path)
     event = event_json(
         "UNREST-MA",
         areas=[{"description": "Maroc", "countries": ["MA"]}],
@@ -131,7 +118,7 @@ async def test_reservist_candidates_match_skill_language_and_availability_neares
     settings: Settings,
     tmp_path: Path,
 ) -> None:
-    await _directory(settings, tmp_path)
+    await import_marrakech(settings, tmp_path)
     await _resolve(settings, event_json("FLOOD-1", reservist_needs=HYDROLOGISTS), leaders=2)
     [found] = await wait_for_models(settings, RESERVIST_CANDIDATES, ReservistCandidates, 1)
     assert found.need.need_id == "hydro"

@@ -2,34 +2,23 @@
 
 import asyncio
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import redis
-from redis.asyncio import Redis
 
 from schemas.delivery import DeadLetter
 from schemas.topics import DEAD_LETTERS
 from services.cli.publishing import publish_raw
 from services.common.bus_reader import wait_for_models
 from services.common.config import Settings
-from services.directory.importer import import_files
 from services.providers import outbox
 from tests.delivery_helpers import settled
-from tests.directory_data import marrakech_directory, write
 from tests.events import cancel_json, event_json
+from tests.helpers import import_marrakech, running
 from tests.trust_helpers import approve_as, hold_of, operators, publish_signed_by
 
 PIPELINE = ["ingest", "resolver", "dispatcher", "dispatcher-priority"]
-
-
-async def _directory(settings: Settings, tmp_path: Path) -> None:
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
-    report = await import_files(
-        client, [write(tmp_path / "d.geojson", marrakech_directory(date.today()))]
-    )
-    await client.aclose()
-    assert report.rejected == []
 
 
 async def _until(condition: object, timeout_s: float = 30) -> None:
@@ -42,13 +31,11 @@ async def _until(condition: object, timeout_s: float = 30) -> None:
 async def test_forged_revoked_unsigned_and_replayed_events_reach_nobody(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
-    from tests.helpers import running
-
     keyring, keys = operators(tmp_path / "keys", "duty", "retired")
     _, outsider = operators(tmp_path / "outsider", "intruder")
     retired_id = keyring.revoke_by_operator("retired")
     settings = settings.model_copy(update={"trusted_keys": keyring.path})
-    await _directory(settings, tmp_path)
+    await import_marrakech(settings, tmp_path)
     hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     async with running(settings, PIPELINE):
         await publish_signed_by(settings, event_json("FORGED"), outsider["intruder"])
@@ -75,12 +62,10 @@ async def test_forged_revoked_unsigned_and_replayed_events_reach_nobody(
 async def test_a_key_trusted_while_running_works_and_a_revoked_one_stops_at_once(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
-    from tests.helpers import running
-
     keyring, keys = operators(tmp_path / "keys", "old-key")
     _, new = operators(tmp_path / "new", "new-key")
     settings = settings.model_copy(update={"trusted_keys": keyring.path})
-    await _directory(settings, tmp_path)
+    await import_marrakech(settings, tmp_path)
     async with running(settings, PIPELINE):
         await publish_signed_by(settings, event_json("BEFORE-ROTATION"), keys["old-key"])
         await settled(redis_client, "BEFORE-ROTATION")
@@ -97,11 +82,9 @@ async def test_a_key_trusted_while_running_works_and_a_revoked_one_stops_at_once
 async def test_an_extreme_event_waits_for_a_second_operator(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
-    from tests.helpers import running
-
     keyring, keys = operators(tmp_path / "keys", "alice", "bob")
     settings = settings.model_copy(update={"trusted_keys": keyring.path})
-    await _directory(settings, tmp_path)
+    await import_marrakech(settings, tmp_path)
     async with running(settings, PIPELINE):
         await publish_signed_by(settings, event_json("EXTREME", severity="Extreme"), keys["alice"])
         await _until(lambda: redis_client.hget("holds:{EXTREME}", "EXTREME"))
@@ -124,14 +107,12 @@ async def test_an_extreme_event_waits_for_a_second_operator(
 async def test_a_cancel_needs_no_approval_and_kills_a_held_event(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
-    from tests.helpers import running
-
     keyring, keys = operators(tmp_path / "keys", "alice", "bob")
     # Two people are enough to need a second operator, whatever the severity.
     settings = settings.model_copy(
         update={"trusted_keys": keyring.path, "approval_above_people": 2}
     )
-    await _directory(settings, tmp_path)
+    await import_marrakech(settings, tmp_path)
     async with running(settings, PIPELINE):
         await publish_signed_by(settings, event_json("BIG"), keys["alice"])
         await _until(lambda: redis_client.hget("holds:{BIG}", "BIG"))

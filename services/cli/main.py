@@ -65,6 +65,10 @@ def up(verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True) -> No
             f"[green]Vigie is up[/]: Kafka {stack.kafka_bootstrap}, "
             f"Redis {stack.redis_url} (written to {state}). Ctrl-C stops."
         )
+        console.print(
+            f"Crisis page: http://{stack.answers['response_listen']}/crisis/CRISIS_ID"
+            f"?key={stack.answers['view_key']}"
+        )
         try:
             asyncio.run(_serve_until_signal(stack.settings(), list(SERVICES)))
         finally:

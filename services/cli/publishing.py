@@ -55,14 +55,17 @@ async def publish_raw(
         await broker.stop()
 
 
-async def publish_signed(settings: Settings, raw: bytes, key: str) -> None:
+def headers_for(settings: Settings, raw: bytes) -> dict[str, str]:
     """Signed with the settings' signing key. Bytes that hold no event go as they are:
     ingest refuses them, with the reason."""
-    headers: dict[str, str] = {}
     if settings.signing_key is not None:
         with contextlib.suppress(InvalidEvent):
-            headers = signed_headers(raw, settings.signing_key)
-    await publish_raw(settings, raw, key, headers)
+            return signed_headers(raw, settings.signing_key)
+    return {}
+
+
+async def publish_signed(settings: Settings, raw: bytes, key: str) -> None:
+    await publish_raw(settings, raw, key, headers_for(settings, raw))
 
 
 async def publish_approval(settings: Settings, approval: Approval) -> None:

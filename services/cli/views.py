@@ -1,180 +1,71 @@
 """`vigie status` and `vigie outbox`: what the crisis centre and a developer look at."""
 
 import asyncio
+import contextlib
 import json
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.live import Live
 from rich.table import Table
 
-from schemas.crisis import Channel
 from services.cli.endpoints import connected_settings
 from services.common import crises
+from services.common.config import Settings
 from services.common.masking import mask
 from services.common.runtime import make_redis
 from services.dispatcher.ledger import addressbook_key, read_addressbook
-from services.leaders.status import leader_status
 from services.providers import outbox
-from services.reservists.status import need_status
-from services.responses.safety import needing_help
-from services.trust import holds
+from services.status.collect import crisis_view, is_known
+from services.status.terminal import render
 
 console = Console()
-OUTCOMES = ("targeted", "sent", "failed", "skipped")
 
 
 def status_command(
     crisis_id: str,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    watch: Annotated[bool, typer.Option("--watch", help="Refresh the view until Ctrl-C.")] = False,
+    every: Annotated[float, typer.Option(help="seconds between refreshes")] = 1.0,
 ) -> None:
-    """Per crisis: targeted, sent, failed, skipped per channel and per post."""
-    status, state, answers = asyncio.run(_status(crisis_id))
-    if not status and not state and not answers["holds"] and not answers["rejected"]:
+    """Per crisis: targeted, sent, failed, skipped per channel and per post; leaders,
+    safety answers, reservist needs; events held or rejected."""
+    settings = connected_settings()
+    if watch:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a watch ends
+            asyncio.run(_watch(settings, crisis_id, every))
+        return
+    view = asyncio.run(_view(settings, crisis_id))
+    if not is_known(view):
         console.print(f"[red]No crisis {crisis_id!r} known.[/]")
         raise typer.Exit(1)
     if as_json:
-        print(json.dumps({"crisis": crisis_id, **state, "counters": status, **answers}, indent=2))
+        state = view.pop("state")
+        print(json.dumps({"crisis": crisis_id, **state, **view}, indent=2))
         return
-    _print_trust(answers)
-    if not status and not state:
-        return
-    console.print(
-        f"Crisis [bold]{crisis_id}[/]: {state.get('state', 'unknown')}, latest "
-        f"{state.get('latest', '-')}; {status.get('people', 0)} people in the area, "
-        f"{status.get('unreachable', 0)} without a contact point, "
-        f"{status.get('islands', 0)} islands"
-    )
-    for prefix, title in (("", "Alert"), ("update:", "Update"), ("cancel:", "Corrections")):
-        if f"{prefix}resolved_at" not in status:
-            continue
-        table = Table("channel", *OUTCOMES, title=title)
-        for channel in Channel:
-            table.add_row(
-                channel.value,
-                *(str(status.get(f"{prefix}{o}:{channel.value}", 0)) for o in OUTCOMES),
-            )
-        console.print(table)
-    posts = [p for p in str(status.get("posts", "")).split(",") if p]
-    if posts:
-        table = Table("post", *(f"{c.value} sent/targeted" for c in Channel), title="Posts")
-        for post in posts:
-            table.add_row(
-                post,
-                *(
-                    f"{status.get(f'post:{post}:sent:{c.value}', 0)}/"
-                    f"{status.get(f'post:{post}:targeted:{c.value}', 0)}"
-                    for c in Channel
-                ),
-            )
-        console.print(table)
-    _print_answers(answers)
+    console.print(render(view))
 
 
-def _print_trust(answers: dict[str, Any]) -> None:
-    for held in answers["holds"]:
-        signer = (held["signer"] or {}).get("operator", "?")
-        if held["approved_by"]:
-            console.print(
-                f"{held['event']['identifier']}: held ({held['reason']}), signed by {signer}, "
-                f"[green]approved by {held['approved_by']['operator']}[/] at "
-                f"{held['approved_at']}"
-            )
-        else:
-            console.print(
-                f"[bold yellow]{held['event']['identifier']}: HELD[/] since {held['held_at']} "
-                f"for a second operator ({held['reason']}), signed by {signer}. "
-                f"Nobody has been alerted. Approve: vigie approve {held['event']['identifier']}"
-            )
-    for identifier, rejected in sorted(answers["rejected"].items()):
-        console.print(
-            f"[bold red]{identifier}: REJECTED[/] at {rejected['at']}: {rejected['reason']}. "
-            "Nobody has been alerted."
-        )
-
-
-def _print_answers(answers: dict[str, Any]) -> None:
-    leaders = answers["leaders"]
-    if leaders.get("islands"):
-        console.print(
-            f"Leaders: {leaders.get('reached', 0)} of {leaders['islands']} islands acknowledged, "
-            f"{leaders.get('escalated', 0)} escalated to a deputy or the post, "
-            f"{leaders.get('waiting', 0)} waiting, {leaders.get('unreached', 0)} unreached"
-            + (
-                f" ({', '.join(leaders['unreached_islands'])})"
-                if leaders["unreached_islands"]
-                else ""
-            )
-        )
-    safety = answers["safety"]
-    console.print(
-        f"Safety: {safety['safe']} safe, {safety['help']} need help, "
-        f"{safety['no_answer']} not answered"
-    )
-    if answers["needing_help"]:
-        table = Table("person", "island", "post", "contact", title="Need help")
-        for person, where in sorted(answers["needing_help"].items()):
-            table.add_row(
-                person,
-                where.get("island_id") or "-",
-                where.get("post_id") or "-",
-                where.get("contact") or "-",
-            )
-        console.print(table)
-    if answers["needs"]:
-        table = Table(
-            "need",
-            "skill",
-            "asked for",
-            "requested",
-            "accepted",
-            "declined",
-            "state",
-            title="Reservist needs",
-        )
-        for need_id, need in sorted(answers["needs"].items()):
-            state = (
-                "filled"
-                if need["filled"]
-                else (
-                    "[red]UNFILLED past deadline[/]" if need["unfilled_past_deadline"] else "open"
-                )
-            )
-            table.add_row(
-                need_id,
-                need["skill"],
-                str(need["count"]),
-                str(need["requested"]),
-                str(need["accepted"]),
-                str(need["declined"]),
-                state,
-            )
-        console.print(table)
-
-
-async def _status(crisis_id: str) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
-    redis = make_redis(connected_settings())
+async def _view(settings: Settings, crisis_id: str) -> dict[str, Any]:
+    redis = make_redis(settings)
     try:
-        status = await crises.status(redis, crisis_id)
-        state = {
-            str(k): str(v) for k, v in (await redis.hgetall(crises.crisis_key(crisis_id))).items()
-        }
-        safe, help_ = int(status.get("safety:safe", 0)), int(status.get("safety:help", 0))
-        answers = {
-            "leaders": await leader_status(redis, crisis_id),
-            "safety": {
-                "safe": safe,
-                "help": help_,
-                "no_answer": max(int(status.get("people", 0)) - safe - help_, 0),
-            },
-            "needing_help": await needing_help(redis, crisis_id),
-            "needs": await need_status(redis, crisis_id),
-            "holds": [h.model_dump(mode="json") for h in await holds.holds(redis, crisis_id)],
-            "rejected": await holds.rejections(redis, crisis_id),
-        }
+        return await crisis_view(redis, crisis_id)
     finally:
         await redis.aclose()
-    return status, state, answers
+
+
+async def _watch(settings: Settings, crisis_id: str, every: float) -> None:
+    redis = make_redis(settings)
+    try:
+        with Live(console=console, auto_refresh=False) as live:
+            while True:
+                view = await crisis_view(redis, crisis_id)
+                shown = render(view) if is_known(view) else f"Waiting for crisis {crisis_id}..."
+                live.update(shown, refresh=True)
+                await asyncio.sleep(every)
+    finally:
+        await redis.aclose()
 
 
 def outbox_command(

@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     response_listen: str = "127.0.0.1:8470"
     response_base_url: str | None = None
     response_token_ttl_s: int = 14 * 86_400
+    view_key: SecretStr | None = None  # opens the read-only crisis page (/crisis/ID?key=)
     inbound_sms_key: SecretStr | None = None  # the SMS gateway's webhook presents it
     ack_delay_s: float = 600.0  # a leader silent this long: escalate to the next deputy
     wave_wait_s: float = 1_800.0  # reservists silent this long: ask the next ones

@@ -6,7 +6,8 @@ _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+)")
 _PHONE = re.compile(r"\+?\d[\d ]{6,}\d")
 _TOKEN = re.compile(r"\b(push-[A-Za-z0-9_-]{2})[A-Za-z0-9_-]+")
 # Real push tokens: APNs device tokens are 64 hex digits, FCM tokens 100+ characters.
-_LONG_TOKEN = re.compile(r"\b([A-Za-z0-9]{4})[A-Za-z0-9_:-]{28,}")
+# (With a digit somewhere, so that long hyphenated names, e.g. consumer groups, stay legible.)
+_LONG_TOKEN = re.compile(r"\b(?=[A-Za-z_:-]*[0-9])([A-Za-z0-9]{4})[A-Za-z0-9_:-]{28,}")
 
 
 def mask(text: str) -> str:

@@ -6,7 +6,9 @@ the provider's idempotency key (the event identifier) keeps that retry from show
 Counters move in the same transaction as the settled state, so they count each once.
 """
 
+import asyncio
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -32,6 +34,10 @@ for i = 3, #ARGV do
 end
 return claimed
 """
+
+
+def _in_flight(state: str | bytes | None) -> bool:
+    return state is not None and str(state).startswith("sending:")
 
 
 def deliveries_key(crisis_id: str) -> str:
@@ -81,6 +87,7 @@ class Ledger:
     def __init__(self, redis: Redis, lease_s: float) -> None:
         self.redis = redis
         self.lease_s = lease_s
+        self.poll_s = min(1.0, lease_s / 4)
         self.claim_script = redis.register_script(_CLAIM)
 
     async def claim(
@@ -93,6 +100,29 @@ class Ledger:
             keys=[deliveries_key(crisis_id)], args=[time.time(), self.lease_s, *fields]
         )
         return [bool(x) for x in result]
+
+    async def take(
+        self, crisis_id: str, event_id: str, channel: Channel, person_ids: list[str]
+    ) -> AsyncIterator[list[str]]:
+        """Yield the deliveries this sender now owns, until each one is settled: a delivery
+        another sender is on is waited for (it settles it), and taken over once that
+        sender's lease runs out (it died). So a job is never done while one of its
+        deliveries, claimed by a sender that crashed or failed mid-job, has no outcome."""
+        pending = list(person_ids)
+        while pending:
+            claimed = await self.claim(crisis_id, event_id, channel, pending)
+            mine = [p for p, ours in zip(pending, claimed, strict=True) if ours]
+            if mine:
+                yield mine
+            others = [p for p, ours in zip(pending, claimed, strict=True) if not ours]
+            if not others:
+                return
+            states = await self.redis.hmget(
+                deliveries_key(crisis_id), [f"{event_id}|{p}|{channel.value}" for p in others]
+            )
+            pending = [p for p, state in zip(others, states, strict=True) if _in_flight(state)]
+            if pending:
+                await asyncio.sleep(self.poll_s)
 
     async def alerted(self, crisis_id: str, channel: Channel, person_ids: list[str]) -> list[bool]:
         if not person_ids:

@@ -39,11 +39,13 @@ class NoticeDispatcher:
         recipient = notice.recipient
         if not recipient.contacts.for_channel(channel):
             return
-        [mine] = await self.ledger.claim(
+        async for _ in self.ledger.take(
             notice.crisis_id, notice.notice_id, channel, [recipient.person_id]
-        )
-        if not mine:
-            return
+        ):
+            await self._send(notice, channel)
+
+    async def _send(self, notice: Notice, channel: Channel) -> None:
+        recipient = notice.recipient
         await self.limiter.acquire(channel.value, 1)
         text = notice.texts[channel]
         [attempt] = await self.deliverer.deliver(

@@ -62,13 +62,18 @@ class Dispatcher:
     async def _channel(
         self, job: AlertJob, event: CrisisEvent, withdrawn: CrisisEvent | None, channel: Channel
     ) -> None:
-        people = [r for r in job.recipients if channel in r.channels]
-        claimed = await self.ledger.claim(
-            job.crisis_id, event.identifier, channel, [r.person_id for r in people]
-        )
-        todo = [r for r, mine in zip(people, claimed, strict=True) if mine]
-        if not todo:
-            return
+        people = {r.person_id: r for r in job.recipients if channel in r.channels}
+        async for mine in self.ledger.take(job.crisis_id, event.identifier, channel, list(people)):
+            await self._claimed(job, event, withdrawn, channel, [people[p] for p in mine])
+
+    async def _claimed(
+        self,
+        job: AlertJob,
+        event: CrisisEvent,
+        withdrawn: CrisisEvent | None,
+        channel: Channel,
+        todo: list[Recipient],
+    ) -> None:
         outcomes: list[DeliveryOutcome] = []
         if job.msg_type is MsgType.CANCEL:
             reached = await self.ledger.alerted(job.crisis_id, channel, [r.person_id for r in todo])

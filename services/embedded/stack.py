@@ -58,6 +58,7 @@ class EmbeddedStack:
             "response_listen": f"127.0.0.1:{free_port()}",
             "response_secret": secrets.token_urlsafe(32),
             "inbound_sms_key": secrets.token_urlsafe(24),
+            "view_key": secrets.token_urlsafe(16),
         }
         self.keys_dir = Path(tempfile.mkdtemp(prefix="vigie-keys-"))
         self.trust = local_operators(self.keys_dir)

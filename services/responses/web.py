@@ -21,6 +21,7 @@ from services.common.runtime import Runtime
 from services.responses import pages
 from services.responses.inbound import NotUnderstood, read_reply, who_replies
 from services.responses.tokens import AnswerTokens, BadToken, Claim, ExpiredToken
+from services.status.web import mount_crisis_page
 
 log = logging.getLogger("vigie.responses")
 
@@ -101,6 +102,7 @@ def create_app(rt: Runtime) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    mount_crisis_page(app, rt)
     return app
 
 

@@ -1,0 +1,158 @@
+"""A crisis as rich renderables: printed once by `vigie status`, refreshed by `--watch`."""
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from schemas.crisis import Channel
+
+OUTCOMES = ("targeted", "sent", "failed", "skipped")
+
+
+def render(view: dict[str, Any]) -> Group:
+    parts: list[RenderableType] = [*_trust(view)]
+    counters, state = view["counters"], view["state"]
+    if counters or state:
+        parts.append(
+            Text.from_markup(
+                f"Crisis [bold]{view['crisis']}[/]: {state.get('state', 'unknown')}, latest "
+                f"{state.get('latest', '-')}; {counters.get('people', 0)} people in the area, "
+                f"{counters.get('unreachable', 0)} without a contact point, "
+                f"{counters.get('islands', 0)} islands"
+            )
+        )
+        parts.extend(_channels(counters))
+        parts.extend(_posts(counters))
+        parts.extend(_answers(view))
+    return Group(*parts)
+
+
+def _trust(view: dict[str, Any]) -> list[RenderableType]:
+    lines: list[RenderableType] = []
+    for held in view["holds"]:
+        identifier = held["event"]["identifier"]
+        signer = (held["signer"] or {}).get("operator", "?")
+        if held["approved_by"]:
+            lines.append(
+                Text.from_markup(
+                    f"{identifier}: held ({held['reason']}), signed by {signer}, "
+                    f"[green]approved by {held['approved_by']['operator']}[/] at "
+                    f"{held['approved_at']}"
+                )
+            )
+        else:
+            lines.append(
+                Text.from_markup(
+                    f"[bold yellow]{identifier}: HELD[/] since {held['held_at']} for a second "
+                    f"operator ({held['reason']}), signed by {signer}. Nobody has been alerted. "
+                    f"Approve: vigie approve {identifier}"
+                )
+            )
+    for identifier, rejected in sorted(view["rejected"].items()):
+        lines.append(
+            Text.from_markup(
+                f"[bold red]{identifier}: REJECTED[/] at {rejected['at']}: "
+                f"{rejected['reason']}. Nobody has been alerted."
+            )
+        )
+    return lines
+
+
+def _channels(counters: dict[str, str]) -> list[RenderableType]:
+    tables: list[RenderableType] = []
+    for prefix, title in (("", "Alert"), ("update:", "Update"), ("cancel:", "Corrections")):
+        if f"{prefix}resolved_at" not in counters:
+            continue
+        table = Table("channel", *OUTCOMES, "done", title=title)
+        for channel in Channel:
+            counts = [int(counters.get(f"{prefix}{o}:{channel.value}", 0)) for o in OUTCOMES]
+            targeted, done = counts[0], sum(counts[1:])
+            table.add_row(
+                channel.value,
+                *map(str, counts),
+                ProgressBar(total=max(targeted, 1), completed=done if targeted else 1, width=30),
+            )
+        tables.append(table)
+    return tables
+
+
+def _posts(counters: dict[str, str]) -> list[RenderableType]:
+    posts = [p for p in str(counters.get("posts", "")).split(",") if p]
+    if not posts:
+        return []
+    table = Table("post", *(f"{c.value} sent/targeted" for c in Channel), title="Posts")
+    for post in posts:
+        table.add_row(
+            post,
+            *(
+                f"{counters.get(f'post:{post}:sent:{c.value}', 0)}/"
+                f"{counters.get(f'post:{post}:targeted:{c.value}', 0)}"
+                for c in Channel
+            ),
+        )
+    return [table]
+
+
+def _answers(view: dict[str, Any]) -> list[RenderableType]:
+    parts: list[RenderableType] = []
+    leaders = view["leaders"]
+    if leaders.get("islands"):
+        unreached = leaders["unreached_islands"]
+        parts.append(
+            Text(
+                f"Leaders: {leaders.get('reached', 0)} of {leaders['islands']} islands "
+                f"acknowledged, {leaders.get('escalated', 0)} escalated to a deputy or the post, "
+                f"{leaders.get('waiting', 0)} waiting, {leaders.get('unreached', 0)} unreached"
+                + (f" ({', '.join(unreached)})" if unreached else "")
+            )
+        )
+    safety = view["safety"]
+    parts.append(
+        Text(
+            f"Safety: {safety['safe']} safe, {safety['help']} need help, "
+            f"{safety['no_answer']} not answered"
+        )
+    )
+    if view["needing_help"]:
+        table = Table("person", "island", "post", "contact", title="Need help")
+        for person, where in sorted(view["needing_help"].items()):
+            table.add_row(
+                person,
+                where.get("island_id") or "-",
+                where.get("post_id") or "-",
+                where.get("contact") or "-",
+            )
+        parts.append(table)
+    if view["needs"]:
+        table = Table(
+            "need",
+            "skill",
+            "asked for",
+            "requested",
+            "accepted",
+            "declined",
+            "state",
+            title="Reservist needs",
+        )
+        for need_id, need in sorted(view["needs"].items()):
+            state = (
+                "filled"
+                if need["filled"]
+                else (
+                    "[red]UNFILLED past deadline[/]" if need["unfilled_past_deadline"] else "open"
+                )
+            )
+            table.add_row(
+                need_id,
+                need["skill"],
+                str(need["count"]),
+                str(need["requested"]),
+                str(need["accepted"]),
+                str(need["declined"]),
+                state,
+            )
+        parts.append(table)
+    return parts

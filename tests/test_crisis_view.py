@@ -1,0 +1,127 @@
+"""What the crisis centre watches: the live terminal view and the read-only crisis page
+with its map, in a real headless Chromium."""
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from services.common.config import Settings
+from tests.delivery_helpers import settled
+from tests.events import event_json
+from tests.helpers import import_marrakech, publish, running
+
+ROOT = Path(__file__).parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+PIPELINE = ["ingest", "resolver", "dispatcher", "dispatcher-priority", "leaders", "responses"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+
+
+async def _crisis(settings: Settings, tmp_path: Path, redis_client: redis.Redis) -> None:
+    await import_marrakech(settings, tmp_path)
+    await publish(settings, event_json("QUAKE-V"))
+    await settled(redis_client, "QUAKE-V")
+
+
+async def _chromium(*args: str, user_data: Path) -> str:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.fail("Chromium is not installed: scripts/install installs Debian's chromium")
+    process = await asyncio.create_subprocess_exec(
+        browser,
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={user_data}",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 90)
+    return out.decode()
+
+
+async def test_the_crisis_page_shows_the_crisis_with_its_map_in_chromium(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    assert settings.view_key is not None
+    base = f"http://{settings.response_listen}/crisis/QUAKE-V"
+    key = settings.view_key.get_secret_value()
+    async with running(settings, PIPELINE):
+        await _crisis(settings, tmp_path, redis_client)
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(f"{base}?key=wrong")).status_code == 403
+            data = (await client.get(f"{base}/status.json?key={key}")).json()
+            page = await client.get(f"{base}?key={key}")
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+        dom = await _chromium(
+            "--virtual-time-budget=8000",
+            "--dump-dom",
+            f"{base}?key={key}",
+            user_data=tmp_path / "a",
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "crisis-page.png"
+        shot.unlink(missing_ok=True)
+        await _chromium(
+            "--virtual-time-budget=8000",
+            "--window-size=1400,900",
+            f"--screenshot={shot}",
+            f"{base}?key={key}",
+            user_data=tmp_path / "b",
+        )
+    # The page the browser built from the live status: counts, posts, and the map's shapes.
+    assert 'data-loaded="true"' in dom
+    sms_row = re.search(r'<tr data-channel="sms">(.*?)</tr>', dom, re.S)
+    assert sms_row and '<td data-outcome="targeted">5</td>' in sms_row.group(1)
+    assert '<td data-outcome="sent">5</td>' in sms_row.group(1)
+    assert "CON-MARRAKECH" in dom
+    assert dom.count("leaflet-interactive") >= 3  # the area, the islands, the post
+    assert "leaflet-container" in dom and "unpkg" not in dom and "cdn" not in dom.lower()
+    assert shot.exists() and shot.stat().st_size > 10_000
+    # Counts only: nobody's number or address leaves through the page.
+    text = json.dumps(data)
+    assert "+3361" not in text and "@example.fr" not in text
+    assert data["map"]["islands"]["features"] and data["map"]["posts"]["features"]
+
+
+async def test_status_watch_refreshes_a_live_terminal_view(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    async with running(settings, PIPELINE):
+        await _crisis(settings, tmp_path, redis_client)
+    env = {**os.environ, **settings.as_env(), "FORCE_COLOR": "1", "COLUMNS": "160"}
+    command = ["status", "QUAKE-V", "--watch", "--every", "0.3"]
+    watch = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.cli.main",
+        *command,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    await asyncio.sleep(4)
+    watch.send_signal(signal.SIGINT)
+    out, err = await asyncio.wait_for(watch.communicate(), 20)
+    assert watch.returncode == 0, err.decode()
+    screen = out.decode()
+    assert screen.count("Alert") >= 2, "the view must refresh"
+    assert "━" in screen  # progress bars
+    assert "CON-MARRAKECH" in screen and "Safety:" in screen
