@@ -171,3 +171,32 @@ def test_an_extreme_event_is_held_until_a_second_operator_approves(
     assert hold["approved_by"]["operator"] == "second-officer"
     again = vigie("approve", "CDCS-2026-0001", env=operator_env)
     assert again.returncode == 1 and "Nothing held" in again.stdout
+
+
+def test_operators_make_trust_and_revoke_keys(operator_env: dict[str, str], tmp_path: Path) -> None:
+    ring = str(tmp_path / "ring.json")
+    made = vigie("keys", "generate", "alice", "--dir", str(tmp_path), env=operator_env)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "alice.key").stat().st_mode & 0o077 == 0, "the private key is owner-only"
+    trusted = vigie(
+        "keys", "trust", str(tmp_path / "alice.pub"), "--keyring", ring, env=operator_env
+    )
+    key_id = trusted.stdout.split()[-1]
+    listed = vigie("keys", "list", "--keyring", ring, env=operator_env)
+    assert key_id in listed.stdout and "trusted" in listed.stdout
+    revoked = vigie("keys", "revoke", key_id, "--keyring", ring, env=operator_env)
+    assert revoked.returncode == 0 and "of alice" in revoked.stdout
+    assert "revoked" in vigie("keys", "list", "--keyring", ring, env=operator_env).stdout
+    unknown = vigie("keys", "revoke", "0123456789abcdef", "--keyring", ring, env=operator_env)
+    assert unknown.returncode == 1 and "no key 0123456789abcdef" in unknown.stdout
+    unsigned = vigie(
+        "publish",
+        "--now",
+        str(SAMPLES / "earthquake-marrakech.json"),
+        env={
+            **operator_env,
+            "VIGIE_KAFKA_BOOTSTRAP": "127.0.0.1:1",
+            "VIGIE_REDIS_URL": "redis://x",
+        },
+    )
+    assert unsigned.returncode == 2 and "events must be signed" in unsigned.stdout

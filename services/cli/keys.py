@@ -1,5 +1,7 @@
 """`vigie keys`: operators' signing keys and the keyring ingest trusts."""
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -42,29 +44,33 @@ def keys_generate(
 @keys_app.command("trust")
 def keys_trust(pub_file: Path, keyring: KeyringOption = None) -> None:
     """Trust an operator's public key (OPERATOR.pub) for events and approvals."""
-    try:
-        key_id = _keyring(keyring).trust(pub_file)
-    except KeyFileError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
-    console.print(f"trusted key {key_id}")
+    with _refusals():
+        console.print(f"trusted key {_keyring(keyring).trust(pub_file)}")
 
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: str, keyring: KeyringOption = None) -> None:
     """Revoke a key: ingest refuses what it signs from the next event on."""
+    with _refusals():
+        console.print(f"revoked key {key_id} of {_keyring(keyring).revoke(key_id)}")
+
+
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """A keyring or key file that cannot be used: say why, exit 1."""
     try:
-        operator = _keyring(keyring).revoke(key_id)
+        yield
     except KeyFileError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None
-    console.print(f"revoked key {key_id} of {operator}")
 
 
 @keys_app.command("list")
 def keys_list(keyring: KeyringOption = None) -> None:
     """The keys in the keyring and whether each is revoked."""
     table = Table("key", "operator", "state")
-    for key in _keyring(keyring).load().values():
+    with _refusals():
+        keys = _keyring(keyring).load().values()
+    for key in keys:
         table.add_row(key.key_id, key.operator, "[red]revoked[/]" if key.revoked else "trusted")
     console.print(table)
