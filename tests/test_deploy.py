@@ -49,11 +49,7 @@ def test_vigie_services_wait_for_topics_and_redis() -> None:
 
 def test_services_trust_a_keyring_log_json_and_read_secrets_from_files() -> None:
     document = compose()
-    settings = dict(
-        line.split("=", 1)
-        for line in (ROOT / "deploy" / "vigie.env").read_text().splitlines()
-        if line and not line.startswith("#")
-    )
+    settings = read_env_file((ROOT / "deploy" / "vigie.env").read_text())
     assert settings["VIGIE_LOG_FORMAT"] == "json"
     assert settings["VIGIE_SECRETS_DIR"] == "/run/secrets"
     for name in SERVICES:

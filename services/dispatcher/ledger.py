@@ -146,7 +146,6 @@ class Ledger:
         pipe = self.redis.pipeline(transaction=True)
         status = status_key(crisis_id)
         for item in settled:
-            DELIVERIES.labels(channel.value, item.outcome.value).inc()
             pipe.hset(
                 deliveries_key(crisis_id),
                 f"{event_id}|{item.person_id}|{channel.value}",
@@ -166,3 +165,5 @@ class Ledger:
                 if alerting:
                     pipe.hset(alerted_key(crisis_id), f"{item.person_id}|{channel.value}", event_id)
         await pipe.execute()
+        for item in settled:  # counted once recorded: a settle that fails is redone
+            DELIVERIES.labels(channel.value, item.outcome.value).inc()

@@ -15,8 +15,10 @@ async def leader_status(redis: Redis, crisis_id: str) -> dict[str, object]:
     acks = await redis.hgetall(acks_key(crisis_id))
     counts: Counter[str] = Counter()
     unreached = []
+    states: dict[str, str] = {}
     for island in islands:
         acked = island.alert.island_id in acks
+        states[island.alert.island_id] = "acknowledged" if acked else island.state.value
         counts["islands"] += 1
         counts["escalated"] += island.step > 0 or island.state is State.UNREACHED
         if acked:
@@ -26,4 +28,4 @@ async def leader_status(redis: Redis, crisis_id: str) -> dict[str, object]:
             unreached.append(island.alert.island_id)
         elif island.state is State.WAITING:
             counts["waiting"] += 1
-    return {**counts, "unreached_islands": sorted(unreached)}
+    return {**counts, "unreached_islands": sorted(unreached), "states": states}

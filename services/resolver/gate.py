@@ -20,8 +20,11 @@ class Gate:
         self.limit = approval_above_people
 
     async def holds_back(self, event: CrisisEvent) -> bool:
-        if event.msg_type is MsgType.CANCEL or await holds.is_approved(self.redis, event):
+        if event.msg_type is MsgType.CANCEL:
             return False
+        held = await holds.get_hold(self.redis, event.crisis_id, event.identifier)
+        if held is not None:  # read again (a redelivery, or released by an approval)
+            return held.approved_by is None
         reason = await self._reason(event)
         if reason is None:
             return False

@@ -20,6 +20,7 @@ async def crisis_view(redis: Redis, crisis_id: str) -> dict[str, Any]:
         "crisis": crisis_id,
         "state": state,
         "counters": status,
+        "posts": [p for p in str(status.get("posts", "")).split(",") if p],
         "leaders": await leader_status(redis, crisis_id),
         "safety": {
             "safe": safe,

@@ -8,16 +8,18 @@ from redis.asyncio import Redis
 from services.common import crises
 from services.directory import keys
 from services.directory.records import IslandRow, PostRow
-from services.leaders.escalation import Island, acks_key, escalation_key
 
 Feature = dict[str, Any]
 
 
-async def map_layers(redis: Redis, crisis_id: str, post_ids: list[str]) -> dict[str, Any]:
+async def map_layers(
+    redis: Redis, crisis_id: str, post_ids: list[str], island_states: dict[str, str]
+) -> dict[str, Any]:
+    """`island_states`: island id -> its leader's state, as the leaders' status gives it."""
     return {
         "area": await _area(redis, crisis_id),
         "posts": await _posts(redis, post_ids),
-        "islands": await _islands(redis, crisis_id),
+        "islands": await _islands(redis, island_states),
     }
 
 
@@ -75,32 +77,19 @@ async def _posts(redis: Redis, post_ids: list[str]) -> dict[str, Any]:
     return _collection(features)
 
 
-async def _islands(redis: Redis, crisis_id: str) -> dict[str, Any]:
-    islands = [
-        Island.model_validate_json(raw)
-        for raw in (await redis.hgetall(escalation_key(crisis_id))).values()
-    ]
-    if not islands:
+async def _islands(redis: Redis, states: dict[str, str]) -> dict[str, Any]:
+    if not states:
         return _collection([])
-    acked = await redis.hgetall(acks_key(crisis_id))
-    ids = [i.alert.island_id for i in islands]
-    rows = {
-        row.id: row
-        for raw in await redis.hmget(keys.ISLANDS, ids)
-        if raw is not None
-        for row in [IslandRow.model_validate_json(raw)]
-    }
     features = []
-    for island in islands:
-        row = rows.get(island.alert.island_id)
-        if row is None:
+    for raw in await redis.hmget(keys.ISLANDS, list(states)):
+        if raw is None:
             continue
-        state = "acknowledged" if row.id in acked else island.state.value
+        row = IslandRow.model_validate_json(raw)
         features.append(
             {
                 "type": "Feature",
                 "geometry": row.geojson,
-                "properties": {"id": row.id, "name": row.name, "leader": state},
+                "properties": {"id": row.id, "name": row.name, "leader": states[row.id]},
             }
         )
     return _collection(features)

@@ -25,7 +25,7 @@ def render(view: dict[str, Any]) -> Group:
             )
         )
         parts.extend(_channels(counters))
-        parts.extend(_posts(counters))
+        parts.extend(_posts(counters, view["posts"]))
         parts.extend(_answers(view))
     return Group(*parts)
 
@@ -79,8 +79,7 @@ def _channels(counters: dict[str, str]) -> list[RenderableType]:
     return tables
 
 
-def _posts(counters: dict[str, str]) -> list[RenderableType]:
-    posts = [p for p in str(counters.get("posts", "")).split(",") if p]
+def _posts(counters: dict[str, str], posts: list[str]) -> list[RenderableType]:
     if not posts:
         return []
     table = Table("post", *(f"{c.value} sent/targeted" for c in Channel), title="Posts")

@@ -53,7 +53,6 @@ def mount_crisis_page(app: FastAPI, rt: Runtime) -> None:
 
 async def _public(rt: Runtime, view: dict[str, Any]) -> dict[str, Any]:
     """The view without people's identities: those who need help are counted, not named."""
-    posts = [p for p in str(view["counters"].get("posts", "")).split(",") if p]
     return {
         "crisis": view["crisis"],
         "state": view["state"],
@@ -71,6 +70,6 @@ async def _public(rt: Runtime, view: dict[str, Any]) -> dict[str, Any]:
             for h in view["holds"]
         ],
         "rejected": view["rejected"],
-        "posts": posts,
-        "map": await map_layers(rt.redis, view["crisis"], posts),
+        "posts": view["posts"],
+        "map": await map_layers(rt.redis, view["crisis"], view["posts"], view["leaders"]["states"]),
     }

@@ -55,10 +55,7 @@ async def signer_of(redis: Redis, crisis_id: str, identifier: str) -> Signer | N
 
 
 async def hold(redis: Redis, event: CrisisEvent, reason: str) -> Hold:
-    """Keep the event aside until approved; holding it again keeps the first hold's time."""
-    held = await get_hold(redis, event.crisis_id, event.identifier)
-    if held is not None:
-        return held
+    """Keep the event aside until approved."""
     held = Hold(
         event=event,
         reason=reason,
@@ -92,11 +89,6 @@ async def approve(redis: Redis, held: Hold, approver: TrustedKey, at: datetime) 
     pipe.hset(_holds(held.event.crisis_id), held.event.identifier, approved.model_dump_json())
     pipe.hdel(HELD_INDEX, held.event.identifier)
     await pipe.execute()
-
-
-async def is_approved(redis: Redis, event: CrisisEvent) -> bool:
-    held = await get_hold(redis, event.crisis_id, event.identifier)
-    return held is not None and held.approved_by is not None
 
 
 async def reject(redis: Redis, crisis_id: str, identifier: str, reason: str) -> None:
