@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -67,7 +68,13 @@ async def test_the_crisis_page_shows_the_crisis_with_its_map_in_chromium(
         await _crisis(settings, tmp_path, redis_client)
         async with httpx.AsyncClient() as client:
             assert (await client.get(f"{base}?key=wrong")).status_code == 403
+            # The leaders service takes the islands in its own time, after the alerts.
+            deadline = time.monotonic() + 30
             data = (await client.get(f"{base}/status.json?key={key}")).json()
+            while data["leaders"].get("islands", 0) < 2:
+                assert time.monotonic() < deadline, data["leaders"]
+                await asyncio.sleep(0.2)
+                data = (await client.get(f"{base}/status.json?key={key}")).json()
             page = await client.get(f"{base}?key={key}")
         assert "default-src 'self'" in page.headers["content-security-policy"]
         dom = await _chromium(
