@@ -200,3 +200,24 @@ def test_operators_make_trust_and_revoke_keys(operator_env: dict[str, str], tmp_
         },
     )
     assert unsigned.returncode == 2 and "events must be signed" in unsigned.stdout
+
+
+def test_a_dispatcher_refuses_a_provider_url_it_cannot_use_naming_it(
+    operator_env: dict[str, str],
+) -> None:
+    env = {
+        **operator_env,
+        "VIGIE_KAFKA_BOOTSTRAP": "127.0.0.1:9",
+        "VIGIE_REDIS_URL": "redis://127.0.0.1:9/0",
+        "VIGIE_SMS_URL": "json://gateway.example/sms?:to={to}",
+        "VIGIE_PUSH_URL": "nosuchservice://push.example/{to}",
+        "VIGIE_EMAIL_URL": "mailto://relay.example?from=alertes@example.fr&to={to}",
+    }
+    result = vigie("run", "dispatcher", env=env)
+    assert result.returncode == 2
+    assert "VIGIE_PUSH_URL is not a URL apprise can use" in result.stdout
+    env["VIGIE_PUSH_URL"] = "json://push.example/?:to={to}"
+    env["VIGIE_EMAIL_URL"] = "mailto://relay.example?from=alertes@example.fr"
+    result = vigie("run", "dispatcher", env=env)
+    assert result.returncode == 2
+    assert "VIGIE_EMAIL_URL has no {to} where the recipients go" in result.stdout

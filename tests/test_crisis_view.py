@@ -58,6 +58,14 @@ async def _chromium(*args: str, user_data: Path) -> str:
     return out.decode()
 
 
+async def _answers(client: httpx.AsyncClient, url: str) -> bool:
+    try:
+        await client.get(url)
+    except httpx.ConnectError:
+        return False
+    return True
+
+
 async def test_the_crisis_page_shows_the_crisis_with_its_map_in_chromium(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
@@ -67,6 +75,12 @@ async def test_the_crisis_page_shows_the_crisis_with_its_map_in_chromium(
     async with running(settings, PIPELINE):
         await _crisis(settings, tmp_path, redis_client)
         async with httpx.AsyncClient() as client:
+            # The web server starts once every consumer has joined its group; the alerts
+            # may all be out before then.
+            deadline = time.monotonic() + 30
+            while not await _answers(client, base):
+                assert time.monotonic() < deadline, "the response service never listened"
+                await asyncio.sleep(0.2)
             assert (await client.get(f"{base}?key=wrong")).status_code == 403
             # The leaders service takes the islands in its own time, after the alerts.
             deadline = time.monotonic() + 30

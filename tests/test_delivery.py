@@ -5,17 +5,23 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 import redis
+from pydantic import SecretStr
 
 from schemas.delivery import DeadLetter, DeliveryReport, Outcome
 from schemas.topics import DEAD_LETTERS, DELIVERY_REPORTS
+from services.common import recipient_variables
 from services.common.bus_reader import read_models, wait_for_models
 from services.common.config import Settings
+from services.directory.generate import generate_directory
 from services.dispatcher.segments import sms_segments
 from services.providers import outbox
+from services.responses.tokens import AnswerTokens
+from tests.answer_helpers import link_in
 from tests.delivery_helpers import received, settled, suppressed
-from tests.events import event_dict, event_json
-from tests.helpers import import_marrakech, publish, running
+from tests.events import event_dict, event_json, london_event_json
+from tests.helpers import import_directory, import_marrakech, publish, running
 
 PIPELINE = ["ingest", "resolver", "dispatcher", "dispatcher-priority"]
 N_IN_SMS = "+33610000337"  # tests.directory_data.national("N-IN") contact points
@@ -176,3 +182,42 @@ async def test_update_alerts_again_marked_as_an_update(
     assert second.body.startswith("MISE A JOUR - ALERTE Répliques fortes")
     [*_, email] = received(redis_client, "email", N_IN_EMAIL)
     assert email.title == "[MISE À JOUR] Répliques fortes : restez dehors"
+
+
+@pytest.mark.parametrize("relay_merges", [True, False], ids=["batch-merged", "one-by-one"])
+async def test_each_email_carries_only_its_own_answer_links(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis, relay_merges: bool
+) -> None:
+    """Hundreds of emails in batches: with a relay that merges recipient variables (one
+    message per batch) and with one that does not (one message per person)."""
+    if not relay_merges:
+        template = settings.email_url.get_secret_value() if settings.email_url else ""
+        plain = template.replace(f"&+{recipient_variables.HEADER}={{variables}}", "").replace(
+            "to=alertes@vigie.local&bcc={to}", "to={to}"
+        )
+        assert "{variables}" not in plain and "bcc" not in plain
+        settings = settings.model_copy(update={"email_url": SecretStr(plain)})
+    directory = tmp_path / "directory.geojson"
+    generate_directory(directory, 4_000, seed=5)
+    await import_directory(settings, directory)
+    async with running(settings, PIPELINE):
+        await publish(settings, london_event_json("LONDON-L"))
+        status = await settled(redis_client, "LONDON-L")
+    email_of = {
+        p["email"]: p["id"]
+        for line in directory.read_text().splitlines()
+        if '"kind":"national"' in line
+        for p in [json.loads(line.rstrip(","))["properties"]]
+        if p.get("email")
+    }
+    emails = [r for r in outbox.all_received(redis_client) if r.channel == "email"]
+    assert len(emails) == int(status["sent:email"]) > 250  # more than one batch
+    assert len({e.to for e in emails}) == len(emails), "one email per person"
+    tokens = AnswerTokens(settings.response_secret.get_secret_value(), 3600)  # type: ignore[union-attr]
+    for email in emails:
+        safe, help_ = link_in(email.body, "safe"), link_in(email.body, "help")
+        token = safe.split("/a/")[1].split("?")[0]
+        assert token == help_.split("/a/")[1].split("?")[0]
+        assert tokens.read(token).person_id == email_of[email.to]
+        assert "%recipient" not in email.body
+    assert "alertes@vigie.local" not in {e.to for e in emails}

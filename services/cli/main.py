@@ -24,7 +24,7 @@ from services.cli.publishing import (
 )
 from services.cli.views import outbox_command, status_command
 from services.common.bus_reader import read_models
-from services.common.config import Settings
+from services.common.config import ConfigurationError, Settings
 from services.common.logs import configure_logging
 from services.common.runner import serve, stop_on_signals
 from services.ingest.errors import InvalidEvent
@@ -78,7 +78,7 @@ def up(verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True) -> No
 async def _serve_until_signal(settings: Settings, names: list[str]) -> None:
     stop = asyncio.Event()
     stop_on_signals(stop)
-    await serve(settings, names, stop)
+    await serve(settings, names, stop, own_process=True)
 
 
 @app.command()
@@ -92,7 +92,11 @@ def run(
     if any(n not in SERVICES for n in names):
         console.print(f"[red]Unknown service {service!r}[/]; known: {', '.join(SERVICES)}, all")
         raise typer.Exit(2)
-    asyncio.run(_serve_until_signal(connected_settings(), names))
+    try:
+        asyncio.run(_serve_until_signal(connected_settings(), names))
+    except ConfigurationError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
 
 
 @app.command()

@@ -93,7 +93,7 @@ async def _outbox(crisis: str | None) -> list[dict[str, str]]:
     settings = connected_settings()
     redis = make_redis(settings)
     try:
-        entries = [outbox.Received(**json.loads(e)) for e in await redis.lrange(outbox.LOG, 0, -1)]
+        entries = outbox.read_log(await redis.lrange(outbox.LOG, 0, -1))
         people: dict[str, str] = {}
         if crisis is not None:
             events = set(await redis.hkeys(crises.events_key(crisis)))

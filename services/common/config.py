@@ -5,10 +5,14 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.topics import Topic
+
+
+class ConfigurationError(RuntimeError):
+    """A setting a service cannot run with; the message names it."""
 
 
 class Settings(BaseSettings):
@@ -50,7 +54,8 @@ class Settings(BaseSettings):
     email_url: SecretStr | None = None
     push_url: SecretStr | None = None
     rate_limits: dict[str, float] = {}  # messages per second per channel; absent: no limit
-    batch_sizes: dict[str, int] = {"sms": 250, "push": 250, "email": 250}
+    job_size: int = Field(1_000, ge=1, le=2_000)  # recipients per fan-out job (AlertJob)
+    batch_sizes: dict[str, int] = {"sms": 1_000, "push": 1_000, "email": 500}
     send_concurrency: dict[str, int] = {"sms": 4, "push": 4, "email": 16}  # batches in flight
     # Channels this dispatcher process sends: run email apart from SMS and push so that
     # thousands of one-by-one emails do not take CPU time from the short channels.
@@ -60,7 +65,9 @@ class Settings(BaseSettings):
     provider_timeout_s: float = 15.0
     claim_lease_s: float = 30.0  # a send claimed longer ago than this by a dead sender is retried
     session_timeout_ms: int = 10_000
-    fetch_max_wait_ms: int = 20
+    # Tansu answers an empty fetch only when this wait is over, even if data came: long
+    # enough that idle consumers do not keep the broker busy, short enough per hop.
+    fetch_max_wait_ms: int = 100
     dedupe_ttl_days: int = 30
     # Answers: links in messages carry tokens signed with this secret; the response
     # service listens on response_listen and is reached by people at response_base_url.

@@ -5,10 +5,12 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, get_type_hints
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.message import StreamMessage
+from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from schemas.delivery import DeadLetter
@@ -37,19 +39,27 @@ class Runtime:
         """Subscribe a stage's handler with what every stage shares: a consumer group,
         offsets committed only after the handler succeeds (an infrastructure error re-reads
         the message), and a short fetch wait so an idle consumer sees a new crisis at once."""
-        decorator = self.broker.subscriber(
-            self.topic(topic),
-            group_id=self.settings.group(stage),
-            auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-            session_timeout_ms=self.settings.session_timeout_ms,
-            fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
-            # One AsyncAPI channel per consumer group, named after the group's stage.
-            title=f"{topic.name}:{stage}",
-            description=topic.description,
-            **extra,
-        )
-        return cast(Callable[[Handler], Handler], decorator)
+
+        def decorate(handler: Handler) -> Handler:
+            options = dict(extra)
+            model = _message_model(handler)
+            if model is not None and "decoder" not in options:
+                options["decoder"] = _json_decoder(model)
+            decorator = self.broker.subscriber(
+                self.topic(topic),
+                group_id=self.settings.group(stage),
+                auto_offset_reset="earliest",
+                ack_policy=AckPolicy.NACK_ON_ERROR,
+                session_timeout_ms=self.settings.session_timeout_ms,
+                fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
+                # One AsyncAPI channel per consumer group, named after the group's stage.
+                title=f"{topic.name}:{stage}",
+                description=topic.description,
+                **options,
+            )
+            return cast(Handler, decorator(handler))
+
+        return decorate
 
     async def dead_letter(
         self,
@@ -70,6 +80,25 @@ class Runtime:
             received_at=datetime.now(UTC),
         )
         await self.broker.publish(letter, self.topic(DEAD_LETTERS))
+
+
+def _message_model(handler: Callable[..., Any]) -> type[BaseModel] | None:
+    """The pydantic model a handler takes as its one message argument, if it does."""
+    hints = get_type_hints(handler)
+    hints.pop("return", None)
+    if len(hints) != 1:
+        return None
+    [hint] = hints.values()
+    return hint if isinstance(hint, type) and issubclass(hint, BaseModel) else None
+
+
+def _json_decoder(model: type[BaseModel]) -> Callable[[StreamMessage[Any]], Any]:
+    # pydantic reads the bytes itself, several times faster than json.loads and then
+    # validating the dict; the handler then gets the model as it is, not validated again.
+    def decode(message: StreamMessage[Any]) -> Any:
+        return model.model_validate_json(message.body)
+
+    return decode
 
 
 async def start_broker(broker: KafkaBroker) -> None:

@@ -1,7 +1,6 @@
 """Start everything, feed sample events, show what each stage did, stop."""
 
 import asyncio
-import json
 import re
 import tempfile
 import urllib.parse
@@ -107,8 +106,7 @@ async def _show_outbox_sample(console: Console, redis: Redis) -> None:
         title="Received by the local providers (`vigie outbox --crisis ID`), one of each channel",
     )
     shown: set[str] = set()
-    for raw in await redis.lrange(outbox.LOG, 0, 200):
-        entry = outbox.Received(**json.loads(raw))
+    for entry in outbox.read_log(await redis.lrange(outbox.LOG, 0, 200)):
         if entry.channel not in shown:
             shown.add(entry.channel)
             table.add_row(entry.channel, mask(entry.to), entry.title, entry.body[:160])
@@ -118,8 +116,7 @@ async def _show_outbox_sample(console: Console, redis: Redis) -> None:
 async def _answer_some(console: Console, redis: Redis) -> None:
     """Follow one "I'm safe" link and one leader's "confirm" link, as people would."""
     wanted: dict[str, str | None] = {"safe": None, "ack": None}
-    for raw in await redis.lrange(outbox.LOG, 0, -1):
-        entry = outbox.Received(**json.loads(raw))
+    for entry in outbox.read_log(await redis.lrange(outbox.LOG, 0, -1)):
         for answer, found in wanted.items():
             link = re.search(rf"(https?://\S+/a/(\S+)\?answer={answer})", entry.body)
             if found is None and link:

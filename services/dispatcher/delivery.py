@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from schemas.alerts import Recipient
 from schemas.crisis import Channel
 from services.common.config import Settings
-from services.dispatcher.messages import Message
+from services.dispatcher.messages import Merged, Message
 from services.dispatcher.sender import ProviderError, Sender
 
 log = logging.getLogger("vigie.dispatcher")
@@ -32,10 +32,15 @@ class Deliverer:
         self.retry_base_s = settings.retry_base_s
 
     async def deliver(
-        self, channel: Channel, batch: list[Recipient], message: Message | Personal, key: str
+        self,
+        channel: Channel,
+        batch: list[Recipient],
+        message: Message | Merged | Personal,
+        key: str,
     ) -> list[Attempted]:
-        """`message` is one text for all, or a function giving each recipient their own
-        (each is then a request of its own)."""
+        """`message` is one text for all, one text with each recipient's own values merged
+        by the provider, or a function giving each recipient their own text (each is then
+        a request of its own)."""
         if callable(message):
             personal = message
             return list(
@@ -43,9 +48,8 @@ class Deliverer:
                     *(self._each(channel, r, personal(r), key, first=1) for r in batch)
                 )
             )
-        addresses = [r.contacts.for_channel(channel) or "" for r in batch]
         try:
-            await self.sender.send(channel, addresses, message, key)
+            await self._send(channel, batch, message, key)
             return [Attempted(r, True, 1) for r in batch]
         except ProviderError as exc:
             log.warning(
@@ -55,8 +59,23 @@ class Deliverer:
             await asyncio.gather(*(self._each(channel, r, message, key, first=2) for r in batch))
         )
 
+    async def _send(
+        self, channel: Channel, batch: list[Recipient], message: Message | Merged, key: str
+    ) -> None:
+        addresses = [r.contacts.for_channel(channel) or "" for r in batch]
+        if isinstance(message, Merged):
+            values = {a: message.values(r) for a, r in zip(addresses, batch, strict=True)}
+            await self.sender.send(channel, addresses, message.message, key, values)
+        else:
+            await self.sender.send(channel, addresses, message, key)
+
     async def _each(
-        self, channel: Channel, recipient: Recipient, message: Message, key: str, first: int
+        self,
+        channel: Channel,
+        recipient: Recipient,
+        message: Message | Merged,
+        key: str,
+        first: int,
     ) -> Attempted:
         error = ""
         for attempt in range(first, self.attempts + 1):
@@ -64,9 +83,7 @@ class Deliverer:
                 delay = self.retry_base_s * 2 ** (attempt - 2)
                 await asyncio.sleep(delay * (0.5 + random.random()))
             try:
-                await self.sender.send(
-                    channel, [recipient.contacts.for_channel(channel) or ""], message, key
-                )
+                await self._send(channel, [recipient], message, key)
                 return Attempted(recipient, True, attempt)
             except ProviderError as exc:
                 error = str(exc)

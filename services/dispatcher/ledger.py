@@ -8,15 +8,17 @@ Counters move in the same transaction as the settled state, so they count each o
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.typing import EncodableT, FieldT
 
 from schemas.alerts import Recipient
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
-from services.common.crises import status_key
+from services.common.crises import CANCELLED, crisis_key, status_key
 from services.common.metrics import DELIVERIES
 
 _CLAIM = """
@@ -140,30 +142,36 @@ class Ledger:
         channel: Channel,
         settled: list[Settled],
         alerting: bool = False,
-    ) -> None:
+    ) -> bool:
         """`prefix` sets which counters move; `alerting` remembers who an alert reached,
-        for a later Cancel to correct."""
-        pipe = self.redis.pipeline(transaction=True)
-        status = status_key(crisis_id)
+        for a later Cancel to correct. A handful of commands per batch, not per person.
+        Returns whether the crisis stood cancelled when these outcomes were recorded."""
+        if not settled:
+            return False
+        states: dict[FieldT, EncodableT] = {}
+        counts: Counter[str] = Counter()
+        addressbook: dict[FieldT, EncodableT] = {}
+        alerted: dict[FieldT, EncodableT] = {}
         for item in settled:
-            pipe.hset(
-                deliveries_key(crisis_id),
-                f"{event_id}|{item.person_id}|{channel.value}",
-                item.outcome.value,
-            )
-            pipe.hincrby(status, f"{prefix}{item.outcome.value}:{channel.value}", 1)
+            states[f"{event_id}|{item.person_id}|{channel.value}"] = item.outcome.value
+            counts[f"{prefix}{item.outcome.value}:{channel.value}"] += 1
             if item.post_id:
-                pipe.hincrby(
-                    status, f"post:{item.post_id}:{prefix}{item.outcome.value}:{channel.value}", 1
-                )
+                counts[f"post:{item.post_id}:{prefix}{item.outcome.value}:{channel.value}"] += 1
             if item.outcome is Outcome.SENT and item.address:
-                pipe.hset(
-                    addressbook_key(crisis_id),
-                    f"{channel.value}:{item.address}",
-                    addressbook_entry(item),
-                )
+                addressbook[f"{channel.value}:{item.address}"] = addressbook_entry(item)
                 if alerting:
-                    pipe.hset(alerted_key(crisis_id), f"{item.person_id}|{channel.value}", event_id)
-        await pipe.execute()
-        for item in settled:  # counted once recorded: a settle that fails is redone
-            DELIVERIES.labels(channel.value, item.outcome.value).inc()
+                    alerted[f"{item.person_id}|{channel.value}"] = event_id
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(deliveries_key(crisis_id), mapping=states)
+        status = status_key(crisis_id)
+        for field, count in counts.items():
+            pipe.hincrby(status, field, count)
+        if addressbook:
+            pipe.hset(addressbook_key(crisis_id), mapping=addressbook)
+        if alerted:
+            pipe.hset(alerted_key(crisis_id), mapping=alerted)
+        pipe.hget(crisis_key(crisis_id), "state")
+        *_, state = await pipe.execute()
+        for outcome, count in Counter(item.outcome.value for item in settled).items():
+            DELIVERIES.labels(channel.value, outcome).inc(count)  # counted once recorded
+        return bool(state == CANCELLED)

@@ -1,12 +1,13 @@
 """The text each channel carries, in the person's language, from template files."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from schemas.alerts import Recipient
 from schemas.crisis import Channel, CrisisEvent
 from services.dispatcher.segments import sms_segments
 
@@ -22,6 +23,15 @@ ANSWERS_MARKER = "\x00answers\x00"
 class Message:
     title: str
     body: str
+
+
+@dataclass(frozen=True)
+class Merged:
+    """One message for a batch, each recipient's own values in place of its placeholders
+    (recipient variables, merged by the provider)."""
+
+    message: Message
+    values: Callable[[Recipient], dict[str, str]]
 
 
 @dataclass(frozen=True)

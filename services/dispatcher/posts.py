@@ -1,10 +1,14 @@
 """Posts' names and emergency numbers, for the messages; reloaded when the directory changes."""
 
+import time
+
 from redis.asyncio import Redis
 
 from services.directory import keys
 from services.directory.records import PostRow
 from services.dispatcher.messages import UNKNOWN_POST, PostInfo
+
+RECHECK_S = 1.0
 
 
 class PostBook:
@@ -12,8 +16,13 @@ class PostBook:
         self.redis = redis
         self.version: str | None = None
         self.posts: dict[str, PostInfo] = {}
+        self.checked_at = -RECHECK_S
 
     async def current(self) -> dict[str, PostInfo]:
+        # A fan-out asks per job: the directory's version is looked at once a second.
+        if self.posts and time.monotonic() - self.checked_at < RECHECK_S:
+            return self.posts
+        self.checked_at = time.monotonic()
         version = str(await self.redis.get(keys.VERSION) or "0")
         if version != self.version:
             rows = [

@@ -7,14 +7,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any
-from urllib.parse import quote
-
-import apprise
 
 from schemas.crisis import Channel
+from services.common import recipient_variables
 from services.common.config import Settings
 from services.common.metrics import PROVIDER_SECONDS
 from services.dispatcher.messages import Message
+from services.dispatcher.provider_urls import KEY, VARIABLES, ProviderUrl
 
 log = logging.getLogger("vigie.dispatcher.sender")
 # apprise plugins are blocking (requests, smtplib): they run on threads of their own, a
@@ -70,32 +69,51 @@ class ProviderError(RuntimeError):
 class Sender:
     def __init__(self, settings: Settings) -> None:
         self.timeout_s = settings.provider_timeout_s
-        self.templates = {
+        templates = {
             Channel.SMS: settings.sms_url,
             Channel.EMAIL: settings.email_url,
             Channel.PUSH: settings.push_url,
         }
+        self.urls = {
+            channel: ProviderUrl(f"VIGIE_{channel.value.upper()}_URL", t.get_secret_value())
+            for channel, t in templates.items()
+            if t is not None
+        }
+
+    def merges(self, channel: Channel) -> bool:
+        """Whether the provider merges recipient variables: its URL template passes them."""
+        url = self.urls.get(channel)
+        return url is not None and url.merges
 
     def missing(self) -> list[str]:
-        return [f"VIGIE_{c.value.upper()}_URL" for c, url in self.templates.items() if url is None]
+        return [f"VIGIE_{c.value.upper()}_URL" for c in Channel if c not in self.urls]
 
     async def send(
-        self, channel: Channel, addresses: list[str], message: Message, key: str
+        self,
+        channel: Channel,
+        addresses: list[str],
+        message: Message,
+        key: str,
+        variables: dict[str, dict[str, str]] | None = None,
     ) -> None:
-        """Raises ProviderError when the provider did not take the message."""
-        template = self.templates[channel]
-        if template is None:
+        """Raises ProviderError when the provider did not take the message. `variables`
+        are each address's values for the message's placeholders."""
+        url = self.urls.get(channel)
+        if url is None:
             raise ProviderError(f"no provider URL configured for {channel.value}")
-        url = (
-            template.get_secret_value()
-            .replace("{to}", quote(",".join(addresses), safe="@,"))
-            .replace("{key}", quote(key, safe=""))
-        )
+        values = {KEY: key}
+        if url.merges:
+            # Every address is named, with or without values: the relay sends a copy to
+            # those it names, not to the batch's own "To".
+            each = {address: (variables or {}).get(address, {}) for address in addresses}
+            values[VARIABLES] = recipient_variables.encode(each)
         loop = asyncio.get_running_loop()
         try:
             with PROVIDER_SECONDS.labels(channel.value).time():
                 ok = await asyncio.wait_for(
-                    loop.run_in_executor(_EXECUTORS[channel], _notify, url, message),
+                    loop.run_in_executor(
+                        _EXECUTORS[channel], _notify, url, addresses, values, message
+                    ),
                     self.timeout_s,
                 )
         except TimeoutError:
@@ -106,10 +124,11 @@ class Sender:
             raise ProviderError(f"{channel.value} provider refused the message")
 
 
-def _notify(url: str, message: Message) -> bool:
-    notifier = apprise.Apprise()
-    if not notifier.add(url):
+def _notify(
+    url: ProviderUrl, addresses: list[str], values: dict[str, str], message: Message
+) -> bool:
+    notifier = url.notifier(addresses, values)
+    if notifier is None:
         return False
-    for plugin in notifier:
-        plugin.request_rate_per_sec = 0  # our own rate limiter decides the pace
+    notifier.request_rate_per_sec = 0  # our own rate limiter decides the pace
     return bool(notifier.notify(title=message.title, body=message.body))

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import redis
 
+from services.common import recipient_variables
+
 STARTUP_TIMEOUT_S = 20.0
 
 
@@ -105,29 +107,52 @@ def start_broker() -> ManagedProcess:
 
 @dataclass
 class ProvidersProcess(ManagedProcess):
-    smtp_port: int = 0
+    """The HTTP gateway (this process) and the SMTP relay (`smtp`)."""
+
+    smtp: ManagedProcess | None = None
+
+    @property
+    def smtp_port(self) -> int:
+        return self.smtp.port if self.smtp else 0
+
+    def stop(self) -> None:
+        super().stop()
+        if self.smtp is not None:
+            self.smtp.stop()
 
     def urls(self) -> dict[str, str]:
         http = f"127.0.0.1:{self.port}"
         return {
             "sms_url": f"json://{http}/sms?:to={{to}}&+Idempotency-Key={{key}}",
             "push_url": f"json://{http}/push?:to={{to}}&+Idempotency-Key={{key}}",
+            # The local relay merges recipient variables: one email per batch, each
+            # recipient in Bcc getting their own copy; "To" is the sender itself.
             "email_url": f"mailto://127.0.0.1:{self.smtp_port}?from=alertes@vigie.local"
-            "&to={to}&+Idempotency-Key={key}&mode=insecure",
+            "&to=alertes@vigie.local&bcc={to}&+Idempotency-Key={key}"
+            f"&+{recipient_variables.HEADER}={{variables}}&mode=insecure",
         }
 
 
 def start_providers(redis_url: str) -> ProvidersProcess:
-    http_port, smtp_port = free_port(), free_port()
+    smtp = _start_provider("smtp", redis_url, "local SMTP server")
+    try:
+        gateway = _start_provider("gateway", redis_url, "local HTTP gateway")
+    except BaseException:
+        smtp.stop()
+        raise
+    return ProvidersProcess("providers", gateway.port, gateway.process, smtp)
+
+
+def _start_provider(kind: str, redis_url: str, what: str) -> ManagedProcess:
+    port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.providers", redis_url, str(http_port), str(smtp_port)],
+        [sys.executable, "-m", "services.providers", kind, redis_url, str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    wait_for_port(http_port, process, "local HTTP gateway")
-    wait_for_port(smtp_port, process, "local SMTP server")
-    return ProvidersProcess("providers", http_port, process, smtp_port)
+    wait_for_port(port, process, what)
+    return ManagedProcess(kind, port, process)
 
 
 def start_redis(

@@ -1,6 +1,10 @@
-"""Run the local providers: `python -m services.providers REDIS_URL HTTP_PORT SMTP_PORT`."""
+"""Run a local provider: `python -m services.providers gateway|smtp REDIS_URL PORT`.
+
+The HTTP gateway (SMS, push) and the SMTP relay run as processes of their own, as the
+real providers are apart: a relay busy with a batch of emails never holds up an SMS."""
 
 import sys
+import threading
 
 import uvicorn
 from redis import Redis
@@ -10,13 +14,20 @@ from services.providers.smtp import start_smtp
 
 
 def main() -> None:
-    redis_url, http_port, smtp_port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    kind, redis_url, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     redis = Redis.from_url(redis_url, decode_responses=True)
-    smtp = start_smtp(redis, smtp_port)
-    try:
-        uvicorn.run(gateway_app(redis), host="127.0.0.1", port=http_port, log_level="warning")
-    finally:
-        smtp.stop()
+    if kind == "gateway":
+        uvicorn.run(gateway_app(redis), host="127.0.0.1", port=port, log_level="warning")
+    elif kind == "smtp":
+        smtp = start_smtp(redis, port)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            smtp.stop()
+    else:
+        sys.exit(f"unknown provider {kind!r}: use gateway or smtp")
 
 
 if __name__ == "__main__":

@@ -2,19 +2,33 @@
 
 Like real gateways that take a client reference, they honour an idempotency key: the same
 key and recipient twice is delivered once, and the repeat is counted as suppressed.
+A request to many recipients is kept as one entry, the way a gateway logs a batch; an email
+merged per recipient (recipient variables) is kept with its variables, and each recipient's
+copy is rebuilt when read.
 """
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
+
+from services.common.recipient_variables import merged
 
 LOG = "outbox:log"
 SUPPRESSED = "outbox:suppressed"
 RULES = "outbox:rules"  # address -> remaining failures ("-1": always)
 KEY_TTL_S = 7 * 86_400
+
+# KEYS[1] the set of addresses that already got this key; returns 1 per address new to it.
+_FIRST_TIME = f"""
+local fresh = {{}}
+for i = 1, #ARGV do fresh[i] = redis.call('SADD', KEYS[1], ARGV[i]) end
+redis.call('EXPIRE', KEYS[1], {KEY_TTL_S})
+return fresh
+"""
 
 
 @dataclass(frozen=True)
@@ -27,38 +41,65 @@ class Received:
     at: float
 
 
-def by_address(channel: str, address: str) -> str:
-    return f"outbox:{channel}:{address}"
-
-
 def record(
-    redis: Redis, channel: str, addresses: list[str], title: str, body: str, key: str
+    redis: Redis,
+    channel: str,
+    addresses: list[str],
+    title: str,
+    body: str,
+    key: str,
+    variables: dict[str, dict[str, str]] | None = None,
 ) -> int:
     """Record one message to each address; returns how many were repeats (suppressed)."""
     fresh = addresses
-    if key:
-        pipe = redis.pipeline(transaction=False)
-        for address in addresses:
-            pipe.sadd(f"outbox:seen:{channel}:{key}", address)
-        pipe.expire(f"outbox:seen:{channel}:{key}", KEY_TTL_S)
-        added = pipe.execute()[:-1]
+    if key and addresses:
+        added = redis.eval(_FIRST_TIME, 1, f"outbox:seen:{channel}:{key}", *addresses)
         fresh = [a for a, new in zip(addresses, added, strict=True) if new]
-    now = time.time()
-    pipe = redis.pipeline(transaction=False)
-    for address in fresh:
-        entry = json.dumps(asdict(Received(channel, address, title, body, key, now)))
-        pipe.rpush(LOG, entry)
-        pipe.rpush(by_address(channel, address), entry)
     suppressed = len(addresses) - len(fresh)
+    pipe = redis.pipeline(transaction=False)
+    if fresh:
+        entry: dict[str, Any] = {
+            "channel": channel,
+            "to": fresh,
+            "title": title,
+            "body": body,
+            "key": key,
+            "at": time.time(),
+        }
+        if variables:
+            entry["variables"] = {a: variables.get(a, {}) for a in fresh}
+        pipe.rpush(LOG, json.dumps(entry))
     if suppressed:
         pipe.incrby(SUPPRESSED, suppressed)
     pipe.execute()
     return suppressed
 
 
+def read_log(entries: Iterable[str | bytes]) -> list[Received]:
+    """Each recipient's message, from the raw log entries."""
+    received = []
+    for raw in entries:
+        entry = json.loads(raw)
+        variables: dict[str, dict[str, str]] | None = entry.get("variables")
+        for address in entry["to"]:
+            body = entry["body"]
+            if variables is not None:
+                body = merged(body, variables.get(address, {}))
+            received.append(
+                Received(entry["channel"], address, entry["title"], body, entry["key"], entry["at"])
+            )
+    return received
+
+
 def should_fail(redis: Redis, addresses: list[str]) -> str | None:
     """The first address a test rule says to fail now, consuming one failure of it."""
-    rules: dict[Any, Any] = redis.hgetall(RULES)
+    return failing(redis, redis.hgetall(RULES), addresses)
+
+
+def failing(redis: Redis, rules: dict[Any, Any], addresses: list[str]) -> str | None:
+    """As `should_fail`, with rules already read (an SMTP transaction reads them once)."""
+    if not rules:
+        return None
     for address in addresses:
         remaining = rules.get(address)
         if remaining is None:
@@ -72,8 +113,8 @@ def should_fail(redis: Redis, addresses: list[str]) -> str | None:
 
 
 def received(redis: Redis, channel: str, address: str) -> list[Received]:
-    return [Received(**json.loads(e)) for e in redis.lrange(by_address(channel, address), 0, -1)]
+    return [r for r in all_received(redis) if r.channel == channel and r.to == address]
 
 
 def all_received(redis: Redis) -> list[Received]:
-    return [Received(**json.loads(e)) for e in redis.lrange(LOG, 0, -1)]
+    return read_log(redis.lrange(LOG, 0, -1))

@@ -20,18 +20,23 @@ def recipients(
     lats = np.fromiter((p["location"]["lat"] for p in people), float, len(people))
     islands, posts = view.place(lons, lats, [p.get("country") for p in people])
     found = []
+    targeted: Counter[tuple[str | None, Channel]] = Counter()
     for person, island_id, post_id in zip(people, islands, posts, strict=True):
         recipient = to_recipient(person, channels, island_id, post_id)
-        counts["people"] += 1
-        counts[f"post:{post_id}:people"] += 1
-        counts[f"island:{island_id}:people"] += 1
-        if not recipient.channels:
-            counts["unreachable"] += 1
-            continue
-        for channel in recipient.channels:
-            counts[f"targeted:{channel.value}"] += 1
-            counts[f"post:{post_id}:targeted:{channel.value}"] += 1
-        found.append(recipient)
+        if recipient.channels:
+            found.append(recipient)
+            targeted.update((post_id, channel) for channel in recipient.channels)
+    # Counted per chunk, not per person: a crisis names 100,000 people.
+    counts["people"] += len(people)
+    if len(found) < len(people):
+        counts["unreachable"] += len(people) - len(found)
+    for post_id, n in Counter(posts).items():
+        counts[f"post:{post_id}:people"] += n
+    for island_id, n in Counter(islands).items():
+        counts[f"island:{island_id}:people"] += n
+    for (post_id, channel), n in targeted.items():
+        counts[f"targeted:{channel.value}"] += n
+        counts[f"post:{post_id}:targeted:{channel.value}"] += n
     return found
 
 
@@ -41,7 +46,7 @@ def to_recipient(
     island_id: str | None = None,
     post_id: str | None = None,
 ) -> Recipient:
-    contacts = Contacts(
+    contacts = Contacts.model_construct(  # checked when the directory was imported
         sms=person.get("sms"), email=person.get("email"), push=person.get("push_token")
     )
     preferred = person.get("channels")

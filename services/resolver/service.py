@@ -87,10 +87,11 @@ class Resolver:
         lane = "priority" if event.is_priority else "routine"
         in_flight = InFlight()
         jobs = 0
-        async for people in PeopleFinder(self.rt.redis, area, event.sent.date()).people():
-            batch = recipients(people, view, event.channels, counts)
-            if not batch:
-                continue
+        size = self.rt.settings.job_size
+        pending: list[Recipient] = []
+
+        async def publish(batch: list[Recipient]) -> None:
+            nonlocal jobs
             job_id = f"{event.identifier}:{jobs}"
             job = AlertJob(
                 job_id=job_id,
@@ -105,6 +106,16 @@ class Resolver:
             jobs += 1
             JOBS.labels(lane).inc()
             RECIPIENTS.labels(lane).inc(len(batch))
+
+        async for people in PeopleFinder(self.rt.redis, area, event.sent.date()).people():
+            pending += recipients(people, view, event.channels, counts)
+            # The first people found leave at once; then jobs fill up, as each job costs
+            # the dispatchers a round of provider calls whatever its size.
+            while pending and (jobs == 0 or len(pending) >= size):
+                await publish(pending[:size])
+                pending = pending[size:]
+        if pending:
+            await publish(pending)
         await in_flight.drain()
         return jobs
 

@@ -1,6 +1,8 @@
 """The answer links a message carries, one per answer the person may give."""
 
-from schemas.responses import ANSWERS_BY_ROLE, Role
+from collections.abc import Iterable
+
+from schemas.responses import ANSWERS_BY_ROLE, Answer, Role
 from services.common.config import Settings
 from services.responses.tokens import AnswerTokens, Claim
 
@@ -45,7 +47,23 @@ class AnswerLinks:
         """No links when no response secret is configured: messages then ask for SMS replies."""
         if self.tokens is None:
             return {}
-        token = self.tokens.issue(claim)
-        return {
-            answer: f"{self.base_url}/a/{token}?answer={answer.value}" for answer in claim.answers
-        }
+        return self.with_token(self.tokens.issue(claim), claim.answers)
+
+    def national_token(
+        self, crisis_id: str, person_id: str, island_id: str | None, post_id: str | None
+    ) -> str:
+        """The token of a national's links, for a message that carries it as a variable."""
+        if self.tokens is None:
+            raise RuntimeError("answer links need VIGIE_RESPONSE_SECRET")
+        return self.tokens.issue_fields(
+            crisis_id,
+            person_id,
+            Role.NATIONAL,
+            ANSWERS_BY_ROLE[Role.NATIONAL],
+            island_id=island_id,
+            post_id=post_id,
+        )
+
+    def with_token(self, token: str, answers: Iterable[Answer]) -> dict[str, str]:
+        """The links of these answers around a token (or a placeholder for one)."""
+        return {answer: f"{self.base_url}/a/{token}?answer={answer.value}" for answer in answers}

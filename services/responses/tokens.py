@@ -2,7 +2,7 @@
 the answers that person was asked for."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from pydantic import BaseModel, ValidationError
@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from schemas.responses import Answer, Role
 
 SALT = "vigie-answer"
+_FIELDS = ("crisis_id", "person_id", "role", "answers", "island_id", "post_id", "need_id")
 
 
 class Claim(BaseModel):
@@ -44,7 +45,40 @@ class AnswerTokens:
         self.serializer = URLSafeTimedSerializer(secret, salt=SALT, signer=_signer_on(clock))
 
     def issue(self, claim: Claim) -> str:
-        token: str = self.serializer.dumps(claim.model_dump(mode="json", exclude_none=True))
+        return self.issue_fields(
+            claim.crisis_id,
+            claim.person_id,
+            claim.role,
+            claim.answers,
+            claim.island_id,
+            claim.post_id,
+            claim.need_id,
+        )
+
+    def issue_fields(
+        self,
+        crisis_id: str,
+        person_id: str,
+        role: Role,
+        answers: Iterable[Answer],
+        island_id: str | None = None,
+        post_id: str | None = None,
+        need_id: str | None = None,
+    ) -> str:
+        """The claim as a list in `_FIELDS` order: a shorter link than named fields, and
+        made without a model, as an email batch needs thousands at once."""
+        payload: list[object] = [
+            crisis_id,
+            person_id,
+            role.value,
+            [answer.value for answer in answers],
+            island_id,
+            post_id,
+            need_id,
+        ]
+        while payload[-1] is None:
+            payload.pop()
+        token: str = self.serializer.dumps(payload)
         return token
 
     def read(self, token: str) -> Claim:
@@ -56,6 +90,8 @@ class AnswerTokens:
             raise BadToken(
                 "This link is not valid: it was altered or not issued by Vigie."
             ) from None
+        if isinstance(payload, list):
+            payload = dict(zip(_FIELDS, payload, strict=False))
         try:
             return Claim.model_validate(payload)
         except ValidationError:

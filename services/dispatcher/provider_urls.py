@@ -1,0 +1,60 @@
+"""A provider's apprise URL template, read once; each send fills in its recipients.
+
+Parsing a URL that lists a thousand recipients (and their recipient variables) costs more
+than sending to them, so the template is parsed with stand-ins for its placeholders, and
+each send swaps the stand-ins in the parsed fields for its own values.
+"""
+
+from typing import Any
+
+import apprise
+from apprise.plugins import url_to_dict
+
+from services.common.config import ConfigurationError
+
+TO, KEY, VARIABLES = "{to}", "{key}", "{variables}"
+_STAND_INS = {TO: "vigie-to@to.invalid", KEY: "vigie-key", VARIABLES: "vigie-variables"}
+
+
+class BadProviderUrl(ConfigurationError):
+    pass
+
+
+class ProviderUrl:
+    def __init__(self, name: str, template: str) -> None:
+        self.name = name
+        self.merges = VARIABLES in template
+        if TO not in template:
+            raise BadProviderUrl(f"{name} has no {TO} where the recipients go")
+        url = template
+        for placeholder, stand_in in _STAND_INS.items():
+            url = url.replace(placeholder, stand_in)
+        parsed = url_to_dict(url)  # type: ignore[no-untyped-call]
+        if parsed is None:
+            raise BadProviderUrl(f"{name} is not a URL apprise can use")
+        self.parsed: dict[str, Any] = parsed
+
+    def notifier(self, addresses: list[str], values: dict[str, str]) -> Any:
+        """The apprise plugin for these addresses; `values` fill the other placeholders."""
+        filled = {**values, TO: ",".join(addresses)}
+        fields = _fill(self.parsed, addresses, {_STAND_INS[p]: v for p, v in filled.items()})
+        return apprise.Apprise.instantiate(fields, suppress_exceptions=True)
+
+
+def _fill(value: Any, addresses: list[str], replacements: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for stand_in, replacement in replacements.items():
+            if stand_in in value:
+                value = value.replace(stand_in, replacement)
+        return value
+    if isinstance(value, dict):
+        return {k: _fill(v, addresses, replacements) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        items: list[Any] = []
+        for item in value:
+            if item == _STAND_INS[TO]:
+                items.extend(addresses)  # a list of recipients gets each one
+            else:
+                items.append(_fill(item, addresses, replacements))
+        return type(value)(items)
+    return value
