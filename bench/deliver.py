@@ -2,6 +2,7 @@
 what the local providers receive.
 
     .venv/bin/python -m bench.deliver [--nationals 1000000] [--dispatchers 1] [--email-nice 19]
+        [--channels sms,push,email]
 
 Reports time from publication (on crisis.events) to the first message received by the
 local endpoints and to the last one per channel, and each service process's peak RSS.
@@ -19,7 +20,7 @@ from collections import defaultdict
 from redis.asyncio import Redis
 
 from bench.common import cpu_seconds, london_crisis, peak_rss_mib, stack_with_directory, wait_until
-from schemas.crisis import CrisisEvent
+from schemas.crisis import Channel, CrisisEvent
 from services.cli.publishing import publish_signed
 from services.common import crises
 from services.common.config import Settings
@@ -47,11 +48,13 @@ async def publish_and_settle(settings: Settings, redis: Redis, event: CrisisEven
     return published
 
 
-async def measure(settings: Settings, pids: dict[str, int]) -> None:
+async def measure(settings: Settings, pids: dict[str, int], channels: list[str]) -> None:
     redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
-    await publish_and_settle(settings, redis, tokyo_crisis("BENCH-WARMUP"))
+    only = {"channels": [Channel(c) for c in channels]}
+    await publish_and_settle(settings, redis, tokyo_crisis("BENCH-WARMUP").model_copy(update=only))
     cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-    published = await publish_and_settle(settings, redis, london_crisis("BENCH-D"))
+    crisis = london_crisis("BENCH-D").model_copy(update=only)
+    published = await publish_and_settle(settings, redis, crisis)
     cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
     times: dict[str, list[float]] = defaultdict(list)
     for message in outbox.read_log(await redis.lrange(outbox.LOG, 0, -1)):
@@ -82,7 +85,11 @@ def main() -> None:
     parser.add_argument("--nationals", type=int, default=1_000_000)
     parser.add_argument("--dispatchers", type=int, default=1)
     parser.add_argument("--email-nice", type=int, default=19)
+    parser.add_argument(
+        "--channels", default="sms,push,email", help="the crisis's channels, comma-separated"
+    )
     args = parser.parse_args()
+    channels = args.channels.split(",")
     with stack_with_directory(args.nationals) as (stack, env):
         settings = stack.settings()
         # One dispatcher process per channel (VIGIE_DISPATCH_CHANNELS, see the README), so
@@ -93,7 +100,7 @@ def main() -> None:
             os.setpriority(os.PRIO_PROCESS, stack.providers.smtp.process.pid, args.email_nice)
         roles = [("ingest", env, 0), ("resolver", env, 0)]
         for _ in range(args.dispatchers):
-            for channel in ("sms", "push", "email"):
+            for channel in channels:
                 only = {**env, "VIGIE_DISPATCH_CHANNELS": f'["{channel}"]'}
                 nice = args.email_nice if channel == "email" else 0
                 roles.append((f"dispatcher-priority-{channel}", only, nice))
@@ -115,7 +122,7 @@ def main() -> None:
             if part is not None:
                 pids[name] = part.process.pid
         try:
-            asyncio.run(measure(settings, pids))
+            asyncio.run(measure(settings, pids, channels))
         finally:
             for process in processes.values():
                 process.send_signal(signal.SIGTERM)
