@@ -76,10 +76,6 @@ async def measure(settings: Settings, pids: dict[str, int], channels: list[str])
     await redis.aclose()
 
 
-def role(name: str) -> str:
-    return name.removesuffix("-sms").removesuffix("-push").removesuffix("-email")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--nationals", type=int, default=1_000_000)
@@ -98,19 +94,20 @@ def main() -> None:
         # (--email-nice): SMS and push are what reach people first.
         if stack.providers and stack.providers.smtp and args.email_nice:
             os.setpriority(os.PRIO_PROCESS, stack.providers.smtp.process.pid, args.email_nice)
-        roles = [("ingest", env, 0), ("resolver", env, 0)]
+        # (label, service, environment, niceness)
+        roles = [("ingest", "ingest", env, 0), ("resolver", "resolver", env, 0)]
         for _ in range(args.dispatchers):
             for channel in channels:
                 only = {**env, "VIGIE_DISPATCH_CHANNELS": f'["{channel}"]'}
                 nice = args.email_nice if channel == "email" else 0
-                roles.append((f"dispatcher-priority-{channel}", only, nice))
+                roles.append((f"dispatcher-priority-{channel}", "dispatcher-priority", only, nice))
         processes = {
-            f"{name}-{i}": subprocess.Popen(
-                [sys.executable, "-m", "services.cli.main", "run", role(name), "--quiet"],
+            f"{label}-{i}": subprocess.Popen(
+                [sys.executable, "-m", "services.cli.main", "run", service, "--quiet"],
                 env=penv,
                 preexec_fn=(lambda n=nice: os.nice(n)) if nice else None,
             )
-            for i, (name, penv, nice) in enumerate(roles)
+            for i, (label, service, penv, nice) in enumerate(roles)
         }
         pids = {name: p.pid for name, p in processes.items()}
         for name, part in (

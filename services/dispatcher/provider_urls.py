@@ -22,7 +22,7 @@ class BadProviderUrl(ConfigurationError):
 
 class ProviderUrl:
     def __init__(self, name: str, template: str) -> None:
-        self.name = name
+        """`name`: the setting the template comes from, for error messages."""
         self.merges = VARIABLES in template
         if TO not in template:
             raise BadProviderUrl(f"{name} has no {TO} where the recipients go")

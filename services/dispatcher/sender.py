@@ -75,7 +75,7 @@ class Sender:
             Channel.PUSH: settings.push_url,
         }
         self.urls = {
-            channel: ProviderUrl(f"VIGIE_{channel.value.upper()}_URL", t.get_secret_value())
+            channel: ProviderUrl(_setting(channel), t.get_secret_value())
             for channel, t in templates.items()
             if t is not None
         }
@@ -86,7 +86,7 @@ class Sender:
         return url is not None and url.merges
 
     def missing(self) -> list[str]:
-        return [f"VIGIE_{c.value.upper()}_URL" for c in Channel if c not in self.urls]
+        return [_setting(c) for c in Channel if c not in self.urls]
 
     async def send(
         self,
@@ -122,6 +122,11 @@ class Sender:
             ) from None
         if not ok:
             raise ProviderError(f"{channel.value} provider refused the message")
+
+
+def _setting(channel: Channel) -> str:
+    """The environment variable a channel's provider URL template comes from."""
+    return f"VIGIE_{channel.value.upper()}_URL"
 
 
 def _notify(

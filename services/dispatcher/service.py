@@ -161,8 +161,12 @@ class Dispatcher:
             block = answer_block(language, links)
 
             def values(recipient: Recipient) -> dict[str, str]:
-                token = self.links.national_token(
-                    job.crisis_id, recipient.person_id, recipient.island_id, recipient.post_id
+                token = self.links.token_for(
+                    job.crisis_id,
+                    recipient.person_id,
+                    Role.NATIONAL,
+                    island_id=recipient.island_id,
+                    post_id=recipient.post_id,
                 )
                 return {TOKEN: token}
 

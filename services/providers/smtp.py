@@ -80,7 +80,7 @@ class _Relay(SMTP):
         # a plain <local@domain> is taken as it is, anything else goes to that parser.
         plain = _PLAIN_ADDRESS.fullmatch(arg)
         if plain is None or (
-            self.local_part_limit and len(plain.group(1).split("@")[0]) > self.local_part_limit
+            self.local_part_limit and len(plain.group(1).rpartition("@")[0]) > self.local_part_limit
         ):
             return super()._getaddr(arg)
         return plain.group(1), plain.group(2)

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from schemas.responses import ANSWERS_BY_ROLE, Answer, Role
 from services.common.config import Settings
-from services.responses.tokens import AnswerTokens, Claim
+from services.responses.tokens import AnswerTokens
 
 
 class AnswerLinks:
@@ -30,38 +30,28 @@ class AnswerLinks:
         post_id: str | None = None,
         need_id: str | None = None,
     ) -> dict[str, str]:
-        """The links for every answer a person in this role may give."""
-        return self.for_claim(
-            Claim(
-                crisis_id=crisis_id,
-                person_id=person_id,
-                role=role,
-                answers=list(ANSWERS_BY_ROLE[role]),
-                island_id=island_id,
-                post_id=post_id,
-                need_id=need_id,
-            )
-        )
-
-    def for_claim(self, claim: Claim) -> dict[str, str]:
-        """No links when no response secret is configured: messages then ask for SMS replies."""
+        """The links for every answer a person in this role may give; none when no response
+        secret is configured (messages then ask for SMS replies)."""
         if self.tokens is None:
             return {}
-        return self.with_token(self.tokens.issue(claim), claim.answers)
+        token = self.token_for(crisis_id, person_id, role, island_id, post_id, need_id)
+        return self.with_token(token, ANSWERS_BY_ROLE[role])
 
-    def national_token(
-        self, crisis_id: str, person_id: str, island_id: str | None, post_id: str | None
+    def token_for(
+        self,
+        crisis_id: str,
+        person_id: str,
+        role: Role,
+        island_id: str | None = None,
+        post_id: str | None = None,
+        need_id: str | None = None,
     ) -> str:
-        """The token of a national's links, for a message that carries it as a variable."""
+        """The token behind a person's links, alone: for a message that carries it as a
+        recipient variable."""
         if self.tokens is None:
             raise RuntimeError("answer links need VIGIE_RESPONSE_SECRET")
         return self.tokens.issue_fields(
-            crisis_id,
-            person_id,
-            Role.NATIONAL,
-            ANSWERS_BY_ROLE[Role.NATIONAL],
-            island_id=island_id,
-            post_id=post_id,
+            crisis_id, person_id, role, ANSWERS_BY_ROLE[role], island_id, post_id, need_id
         )
 
     def with_token(self, token: str, answers: Iterable[Answer]) -> dict[str, str]:
