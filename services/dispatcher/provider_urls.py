@@ -38,7 +38,12 @@ class ProviderUrl:
         """The apprise plugin for these addresses; `values` fill the other placeholders."""
         filled = {**values, TO: ",".join(addresses)}
         fields = _fill(self.parsed, addresses, {_STAND_INS[p]: v for p, v in filled.items()})
-        return apprise.Apprise.instantiate(fields, suppress_exceptions=True)
+        try:
+            # Without suppress_exceptions, apprise does not write the whole URL (every
+            # recipient) into a debug line that nobody reads: a tenth of an email batch.
+            return apprise.Apprise.instantiate(fields, suppress_exceptions=False)
+        except Exception:
+            return None
 
 
 def _fill(value: Any, addresses: list[str], replacements: dict[str, str]) -> Any:

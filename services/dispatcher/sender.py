@@ -2,16 +2,13 @@
 
 import asyncio
 import logging
-import ssl
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from types import ModuleType
-from typing import Any
 
 from schemas.crisis import Channel
 from services.common import recipient_variables
 from services.common.config import Settings
 from services.common.metrics import PROVIDER_SECONDS
+from services.dispatcher import smtp_client
 from services.dispatcher.messages import Message
 from services.dispatcher.provider_urls import KEY, VARIABLES, ProviderUrl
 
@@ -24,42 +21,7 @@ _EXECUTORS = {
 }
 
 
-class _TlsContextPerThread:
-    """Stands in for the `ssl` module inside apprise's SMTP plugin, which builds a new
-    default TLS context for every message: loading the CA store costs ~40 ms of CPU, more
-    than the rest of an email. Each thread keeps one context, reset to verifying defaults
-    before each use (the plugin then relaxes it only for unverified relays); a thread sends
-    one message at a time, so no context is shared between connections."""
-
-    def __init__(self, real: ModuleType) -> None:
-        self._real = real
-        self._local = threading.local()
-
-    def create_default_context(self, *args: Any, **kwargs: Any) -> ssl.SSLContext:
-        if args or kwargs:
-            created: ssl.SSLContext = self._real.create_default_context(*args, **kwargs)
-            return created
-        context: ssl.SSLContext | None = getattr(self._local, "context", None)
-        if context is None:
-            context = self._local.context = self._real.create_default_context()
-        context.verify_mode = ssl.CERT_REQUIRED
-        context.check_hostname = True
-        return context
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-
-def _reuse_tls_contexts() -> None:
-    try:
-        from apprise.plugins.email import smtp
-    except ImportError:  # another apprise layout: keep its own behaviour
-        return
-    if getattr(smtp, "ssl", None) is ssl:
-        vars(smtp)["ssl"] = _TlsContextPerThread(ssl)
-
-
-_reuse_tls_contexts()
+smtp_client.install()
 
 
 class ProviderError(RuntimeError):

@@ -22,12 +22,31 @@ SUPPRESSED = "outbox:suppressed"
 RULES = "outbox:rules"  # address -> remaining failures ("-1": always)
 KEY_TTL_S = 7 * 86_400
 
-# KEYS[1] the set of addresses that already got this key; returns 1 per address new to it.
-_FIRST_TIME = f"""
+# KEYS: the addresses that already got this key, the log, the suppressed counter.
+# ARGV[1]: the log entry for every address; ARGV[2..]: the addresses. One script, so an
+# address is never marked as received without its log entry (Redis stopping in between
+# would lose it for good: the retry is a repeat). Returns how many were repeats.
+_RECORD = f"""
 local fresh = {{}}
-for i = 1, #ARGV do fresh[i] = redis.call('SADD', KEYS[1], ARGV[i]) end
+for i = 2, #ARGV do
+  if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then fresh[#fresh + 1] = ARGV[i] end
+end
 redis.call('EXPIRE', KEYS[1], {KEY_TTL_S})
-return fresh
+local suppressed = #ARGV - 1 - #fresh
+if suppressed == 0 then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+elseif #fresh > 0 then
+  local entry = cjson.decode(ARGV[1])
+  entry['to'] = fresh
+  if entry['variables'] then
+    local kept = {{}}
+    for _, address in ipairs(fresh) do kept[address] = entry['variables'][address] end
+    entry['variables'] = kept
+  end
+  redis.call('RPUSH', KEYS[2], cjson.encode(entry))
+end
+if suppressed > 0 then redis.call('INCRBY', KEYS[3], suppressed) end
+return suppressed
 """
 
 
@@ -51,28 +70,23 @@ def record(
     variables: dict[str, dict[str, str]] | None = None,
 ) -> int:
     """Record one message to each address; returns how many were repeats (suppressed)."""
-    fresh = addresses
-    if key and addresses:
-        added = redis.eval(_FIRST_TIME, 1, f"outbox:seen:{channel}:{key}", *addresses)
-        fresh = [a for a, new in zip(addresses, added, strict=True) if new]
-    suppressed = len(addresses) - len(fresh)
-    pipe = redis.pipeline(transaction=False)
-    if fresh:
-        entry: dict[str, Any] = {
-            "channel": channel,
-            "to": fresh,
-            "title": title,
-            "body": body,
-            "key": key,
-            "at": time.time(),
-        }
-        if variables:
-            entry["variables"] = {a: variables.get(a, {}) for a in fresh}
-        pipe.rpush(LOG, json.dumps(entry))
-    if suppressed:
-        pipe.incrby(SUPPRESSED, suppressed)
-    pipe.execute()
-    return suppressed
+    if not addresses:
+        return 0
+    entry: dict[str, Any] = {
+        "channel": channel,
+        "to": addresses,
+        "title": title,
+        "body": body,
+        "key": key,
+        "at": time.time(),
+    }
+    if variables:
+        entry["variables"] = {a: variables.get(a, {}) for a in addresses}
+    if not key:
+        redis.rpush(LOG, json.dumps(entry))
+        return 0
+    seen = f"outbox:seen:{channel}:{key}"
+    return int(redis.eval(_RECORD, 3, seen, LOG, SUPPRESSED, json.dumps(entry), *addresses))
 
 
 def read_log(entries: Iterable[str | bytes]) -> list[Received]:
