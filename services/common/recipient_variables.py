@@ -20,8 +20,14 @@ def placeholder(name: str) -> str:
 def encode(variables: dict[str, dict[str, str]]) -> str:
     """The header's value, folded a recipient a line: a mail line may not pass 998
     characters, and mail writers leave a long header on one line. Folding adds only a
-    line break before a space, which unfolding takes away again."""
-    return json.dumps(variables, separators=(", ", ": ")).replace('}, "', '},\r\n "')
+    line break before a space, which unfolding takes away again. Compact otherwise: each
+    space is a place where the writer tries to fold the header again, which made
+    apprise's copy of a batch's header take twice as long."""
+    entries = (
+        f"{json.dumps(address)}:{json.dumps(values, separators=(',', ':'))}"
+        for address, values in variables.items()
+    )
+    return "{" + ",\r\n ".join(entries) + "}"
 
 
 def decode(header: str) -> dict[str, dict[str, str]]:

@@ -124,6 +124,9 @@ def make_broker(settings: Settings, **extra: Any) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap,
         acks="all",
+        compression_type=None
+        if settings.kafka_compression == "none"
+        else settings.kafka_compression,
         request_timeout_ms=settings.request_timeout_ms,
         # On SIGTERM, messages in hand are finished (and committed) before consumers stop.
         graceful_timeout=settings.graceful_timeout_s,

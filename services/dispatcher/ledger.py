@@ -148,19 +148,22 @@ class Ledger:
         Returns whether the crisis stood cancelled when these outcomes were recorded."""
         if not settled:
             return False
-        states: dict[FieldT, EncodableT] = {}
+        ch = channel.value
+        states: dict[FieldT, EncodableT] = {
+            f"{event_id}|{item.person_id}|{ch}": item.outcome.value for item in settled
+        }
         counts: Counter[str] = Counter()
-        addressbook: dict[FieldT, EncodableT] = {}
-        alerted: dict[FieldT, EncodableT] = {}
-        for item in settled:
-            states[f"{event_id}|{item.person_id}|{channel.value}"] = item.outcome.value
-            counts[f"{prefix}{item.outcome.value}:{channel.value}"] += 1
-            if item.post_id:
-                counts[f"post:{item.post_id}:{prefix}{item.outcome.value}:{channel.value}"] += 1
-            if item.outcome is Outcome.SENT and item.address:
-                addressbook[f"{channel.value}:{item.address}"] = addressbook_entry(item)
-                if alerting:
-                    alerted[f"{item.person_id}|{channel.value}"] = event_id
+        for (outcome, post_id), n in Counter((i.outcome.value, i.post_id) for i in settled).items():
+            counts[f"{prefix}{outcome}:{ch}"] += n
+            if post_id:
+                counts[f"post:{post_id}:{prefix}{outcome}:{ch}"] += n
+        reached = [i for i in settled if i.outcome is Outcome.SENT and i.address]
+        addressbook: dict[FieldT, EncodableT] = {
+            f"{ch}:{i.address}": addressbook_entry(i) for i in reached
+        }
+        alerted: dict[FieldT, EncodableT] = (
+            {f"{i.person_id}|{ch}": event_id for i in reached} if alerting else {}
+        )
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(deliveries_key(crisis_id), mapping=states)
         status = status_key(crisis_id)

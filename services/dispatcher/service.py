@@ -208,9 +208,8 @@ class Dispatcher:
         for recipient, outcome in results:
             tried = (attempts or {}).get(recipient.person_id)
             outcomes.append(
-                # Built from already-valid values: validating each of 100,000 again is
-                # a tenth of the dispatcher's time.
-                DeliveryOutcome.model_construct(
+                # The plain constructor: model_construct, in Python, takes twice as long.
+                DeliveryOutcome(
                     person_id=recipient.person_id,
                     outcome=outcome,
                     post_id=recipient.post_id,

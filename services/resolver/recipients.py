@@ -1,13 +1,17 @@
 """From stored national records to recipients with channels, island and post."""
 
+import logging
 from collections import Counter
 
 import numpy as np
+from pydantic import ValidationError
 
-from schemas.alerts import Contacts, Recipient
+from schemas.alerts import Recipient
 from schemas.crisis import Channel
 from services.resolver.directory_view import DirectoryView
 from services.resolver.people import Person
+
+log = logging.getLogger("vigie.resolver")
 
 
 def recipients(
@@ -23,7 +27,7 @@ def recipients(
     targeted: Counter[tuple[str | None, Channel]] = Counter()
     for person, island_id, post_id in zip(people, islands, posts, strict=True):
         recipient = to_recipient(person, channels, island_id, post_id)
-        if recipient.channels:
+        if recipient is not None and recipient.channels:
             found.append(recipient)
             targeted.update((post_id, channel) for channel in recipient.channels)
     # Counted per chunk, not per person: a crisis names 100,000 people.
@@ -45,22 +49,32 @@ def to_recipient(
     channels: list[Channel],
     island_id: str | None = None,
     post_id: str | None = None,
-) -> Recipient:
-    contacts = Contacts.model_construct(  # checked when the directory was imported
-        sms=person.get("sms"), email=person.get("email"), push=person.get("push_token")
-    )
+) -> Recipient | None:
+    """None for a record that is not a valid recipient: it is skipped, never the crisis.
+    Validated as a whole by pydantic-core, which takes less than model_construct."""
+    contacts = {
+        "sms": person.get("sms"),
+        "email": person.get("email"),
+        "push": person.get("push_token"),
+    }
     preferred = person.get("channels")
     usable = [
-        c
-        for c in channels
-        if (preferred is None or c.value in preferred) and contacts.for_channel(c)
+        c for c in channels if (preferred is None or c.value in preferred) and contacts[c.value]
     ]
-    return Recipient.model_construct(
-        person_id=person["id"],
-        trip_id=person.get("trip_id"),
-        language=person.get("language", "fr"),
-        post_id=post_id,
-        island_id=island_id,
-        contacts=contacts,
-        channels=usable,
-    )
+    try:
+        return Recipient.model_validate(
+            {
+                "person_id": person.get("id"),
+                "trip_id": person.get("trip_id"),
+                "language": person.get("language") or "fr",
+                "post_id": post_id,
+                "island_id": island_id,
+                "contacts": contacts,
+                "channels": usable,
+            }
+        )
+    except ValidationError:
+        log.warning(
+            "skipped a directory record that is not a valid recipient: %s", person.get("id")
+        )
+        return None
