@@ -8,6 +8,7 @@ Counters move in the same transaction as the settled state, so they count each o
 
 import asyncio
 import time
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,17 +25,45 @@ from services.common.metrics import DELIVERIES
 _CLAIM = """
 local now, lease = tonumber(ARGV[1]), tonumber(ARGV[2])
 local claimed = {}
+local sending = 'sending:' .. ARGV[1]
 for i = 3, #ARGV do
-  local state = redis.call('HGET', KEYS[1], ARGV[i])
-  if (not state) or (string.sub(state, 1, 8) == 'sending:'
-                     and tonumber(string.sub(state, 9)) < now - lease) then
-    redis.call('HSET', KEYS[1], ARGV[i], 'sending:' .. ARGV[1])
+  if redis.call('HSETNX', KEYS[1], ARGV[i], sending) == 1 then
     claimed[#claimed + 1] = 1
   else
-    claimed[#claimed + 1] = 0
+    local state = redis.call('HGET', KEYS[1], ARGV[i])
+    if string.sub(state, 1, 8) == 'sending:' and tonumber(string.sub(state, 9)) < now - lease then
+      redis.call('HSET', KEYS[1], ARGV[i], sending)
+      claimed[#claimed + 1] = 1
+    else
+      claimed[#claimed + 1] = 0
+    end
   end
 end
 return claimed
+"""
+
+
+# KEYS: this settle's marker, deliveries, status, addressbook, alerted, crisis.
+# ARGV: how many field/value pairs go to deliveries, status (increments), addressbook and
+# alerted, then the pairs. The marker makes a settle that is sent again (redis-py retries
+# a transaction whose reply a Redis restart cut off) move the counters only once.
+_SETTLE = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', 86400) then
+  local at = 5
+  for target = 1, 4 do
+    local key, last = KEYS[target + 1], at + 2 * tonumber(ARGV[target]) - 1
+    for first = at, last, 1000 do
+      local upto = math.min(first + 999, last)
+      if target == 2 then
+        for i = first, upto, 2 do redis.call('HINCRBY', key, ARGV[i], ARGV[i + 1]) end
+      else
+        redis.call('HSET', key, unpack(ARGV, first, upto))
+      end
+    end
+    at = last + 1
+  end
+end
+return redis.call('HGET', KEYS[6], 'state')
 """
 
 
@@ -91,6 +120,7 @@ class Ledger:
         self.lease_s = lease_s
         self.poll_s = min(1.0, lease_s / 4)
         self.claim_script = redis.register_script(_CLAIM)
+        self.settle_script = redis.register_script(_SETTLE)
 
     async def claim(
         self, crisis_id: str, event_id: str, channel: Channel, person_ids: list[str]
@@ -144,7 +174,7 @@ class Ledger:
         alerting: bool = False,
     ) -> bool:
         """`prefix` sets which counters move; `alerting` remembers who an alert reached,
-        for a later Cancel to correct. A handful of commands per batch, not per person.
+        for a later Cancel to correct. One script per batch, not commands per person.
         Returns whether the crisis stood cancelled when these outcomes were recorded."""
         if not settled:
             return False
@@ -164,17 +194,20 @@ class Ledger:
         alerted: dict[FieldT, EncodableT] = (
             {f"{i.person_id}|{ch}": event_id for i in reached} if alerting else {}
         )
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(deliveries_key(crisis_id), mapping=states)
-        status = status_key(crisis_id)
-        for field, count in counts.items():
-            pipe.hincrby(status, field, count)
-        if addressbook:
-            pipe.hset(addressbook_key(crisis_id), mapping=addressbook)
-        if alerted:
-            pipe.hset(alerted_key(crisis_id), mapping=alerted)
-        pipe.hget(crisis_key(crisis_id), "state")
-        *_, state = await pipe.execute()
+        groups = (states, counts, addressbook, alerted)
+        args: list[EncodableT] = [len(group) for group in groups]
+        for group in groups:
+            for field, value in group.items():
+                args += (field, value)
+        keys = [
+            f"settle:{{{crisis_id}}}:{uuid.uuid4().hex}",
+            deliveries_key(crisis_id),
+            status_key(crisis_id),
+            addressbook_key(crisis_id),
+            alerted_key(crisis_id),
+            crisis_key(crisis_id),
+        ]
+        state = await self.settle_script(keys=keys, args=args)
         for outcome, count in Counter(item.outcome.value for item in settled).items():
             DELIVERIES.labels(channel.value, outcome).inc(count)  # counted once recorded
         return bool(state == CANCELLED)

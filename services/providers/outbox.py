@@ -27,9 +27,19 @@ KEY_TTL_S = 7 * 86_400
 # address is never marked as received without its log entry (Redis stopping in between
 # would lose it for good: the retry is a repeat). Returns how many were repeats.
 _RECORD = f"""
-local fresh = {{}}
-for i = 2, #ARGV do
-  if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then fresh[#fresh + 1] = ARGV[i] end
+local fresh, taken = {{}}, {{}}
+for first = 2, #ARGV, 500 do
+  local last = math.min(first + 499, #ARGV)
+  local seen = redis.call('SMISMEMBER', KEYS[1], unpack(ARGV, first, last))
+  for i = first, last do
+    if seen[i - first + 1] == 0 and not taken[ARGV[i]] then
+      taken[ARGV[i]] = true
+      fresh[#fresh + 1] = ARGV[i]
+    end
+  end
+end
+for first = 1, #fresh, 500 do
+  redis.call('SADD', KEYS[1], unpack(fresh, first, math.min(first + 499, #fresh)))
 end
 redis.call('EXPIRE', KEYS[1], {KEY_TTL_S})
 local suppressed = #ARGV - 1 - #fresh
