@@ -14,23 +14,13 @@ from services.common.config import Settings
 from services.dispatcher.messages import Message
 from services.dispatcher.sender import ProviderError, Sender
 from services.embedded.processes import free_port
+from services.providers.smtp import OffersPipelining
 
 
-class Recording:
+class Recording(OffersPipelining):
     def __init__(self) -> None:
         self.received: list[tuple[list[str], bool]] = []
         self.pipelined = False
-
-    async def handle_EHLO(
-        self,
-        server: SMTP,
-        session: Session,
-        envelope: Envelope,
-        hostname: str,
-        responses: list[str],
-    ) -> list[str]:
-        session.host_name = hostname
-        return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]

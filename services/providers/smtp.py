@@ -15,9 +15,10 @@ from services.common import recipient_variables
 from services.providers import outbox
 
 
-class RecordingHandler:
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
+class OffersPipelining:
+    """An aiosmtpd handler part: aiosmtpd reads commands in turn from its stream, so it
+    takes a pipelined envelope (RFC 2920) as it comes; saying so spares the client a round
+    trip per recipient."""
 
     async def handle_EHLO(
         self,
@@ -27,10 +28,13 @@ class RecordingHandler:
         hostname: str,
         responses: list[str],
     ) -> list[str]:
-        # aiosmtpd reads commands in turn from its stream, so it takes a pipelined
-        # envelope (RFC 2920) as it comes; saying so spares a round trip per recipient.
         session.host_name = hostname
         return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+
+class RecordingHandler(OffersPipelining):
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
