@@ -8,13 +8,12 @@ Counters move in the same transaction as the settled state, so they count each o
 
 import asyncio
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from redis.typing import EncodableT, FieldT
+from redis.typing import EncodableT
 
 from schemas.alerts import Recipient
 from schemas.crisis import Channel
@@ -43,27 +42,37 @@ return claimed
 """
 
 
-# KEYS: this settle's marker, deliveries, status, addressbook, alerted, crisis.
-# ARGV: how many field/value pairs go to deliveries, status (increments), addressbook and
-# alerted, then the pairs. The marker makes a settle that is sent again (redis-py retries
-# a transaction whose reply a Redis restart cut off) move the counters only once.
+# KEYS: deliveries, status, addressbook, alerted, crisis. ARGV: the counters' prefix, the
+# channel, how many deliveries, then (field, outcome, post or '') for each; then the
+# addressbook's pairs and the alerted pairs, each list after its count. A delivery is
+# settled and counted only if it had no outcome yet: a batch settled again (a sender whose
+# claim was taken over after its lease, or redis-py sending the script again after a
+# Redis restart cut off its reply) counts nothing twice.
 _SETTLE = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', 86400) then
-  local at = 5
-  for target = 1, 4 do
-    local key, last = KEYS[target + 1], at + 2 * tonumber(ARGV[target]) - 1
-    for first = at, last, 1000 do
-      local upto = math.min(first + 999, last)
-      if target == 2 then
-        for i = first, upto, 2 do redis.call('HINCRBY', key, ARGV[i], ARGV[i + 1]) end
-      else
-        redis.call('HSET', key, unpack(ARGV, first, upto))
-      end
+local prefix, channel, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local counts = {}
+for i = 4, 3 + 3 * n, 3 do
+  local old = redis.call('HGET', KEYS[1], ARGV[i])
+  if (not old) or string.sub(old, 1, 8) == 'sending:' then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    local key = prefix .. ARGV[i + 1] .. ':' .. channel
+    counts[key] = (counts[key] or 0) + 1
+    if ARGV[i + 2] ~= '' then
+      local per_post = 'post:' .. ARGV[i + 2] .. ':' .. key
+      counts[per_post] = (counts[per_post] or 0) + 1
     end
-    at = last + 1
   end
 end
-return redis.call('HGET', KEYS[6], 'state')
+for key, count in pairs(counts) do redis.call('HINCRBY', KEYS[2], key, count) end
+local at = 4 + 3 * n
+for target = 3, 4 do
+  local last = at + 2 * tonumber(ARGV[at])
+  for first = at + 1, last, 1000 do
+    redis.call('HSET', KEYS[target], unpack(ARGV, first, math.min(first + 999, last)))
+  end
+  at = last + 1
+end
+return redis.call('HGET', KEYS[5], 'state')
 """
 
 
@@ -179,28 +188,18 @@ class Ledger:
         if not settled:
             return False
         ch = channel.value
-        states: dict[FieldT, EncodableT] = {
-            f"{event_id}|{item.person_id}|{ch}": item.outcome.value for item in settled
-        }
-        counts: Counter[str] = Counter()
-        for (outcome, post_id), n in Counter((i.outcome.value, i.post_id) for i in settled).items():
-            counts[f"{prefix}{outcome}:{ch}"] += n
-            if post_id:
-                counts[f"post:{post_id}:{prefix}{outcome}:{ch}"] += n
+        args: list[EncodableT] = [prefix, ch, len(settled)]
+        for item in settled:
+            args += (f"{event_id}|{item.person_id}|{ch}", item.outcome.value, item.post_id or "")
         reached = [i for i in settled if i.outcome is Outcome.SENT and i.address]
-        addressbook: dict[FieldT, EncodableT] = {
-            f"{ch}:{i.address}": addressbook_entry(i) for i in reached
-        }
-        alerted: dict[FieldT, EncodableT] = (
-            {f"{i.person_id}|{ch}": event_id for i in reached} if alerting else {}
-        )
-        groups = (states, counts, addressbook, alerted)
-        args: list[EncodableT] = [len(group) for group in groups]
-        for group in groups:
-            for field, value in group.items():
-                args += (field, value)
+        args.append(len(reached))
+        for i in reached:
+            args += (f"{ch}:{i.address}", addressbook_entry(i))
+        args.append(len(reached) if alerting else 0)
+        if alerting:
+            for i in reached:
+                args += (f"{i.person_id}|{ch}", event_id)
         keys = [
-            f"settle:{{{crisis_id}}}:{uuid.uuid4().hex}",
             deliveries_key(crisis_id),
             status_key(crisis_id),
             addressbook_key(crisis_id),

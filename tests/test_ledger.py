@@ -1,0 +1,35 @@
+"""The crisis centre's counters count each delivery once, however often it is settled: a
+sender whose claim was taken over after its lease settles the batch the new owner settled
+too, and redis-py sends a command again when a Redis restart cuts off its reply."""
+
+import redis
+from redis.asyncio import Redis
+
+from schemas.crisis import Channel
+from schemas.delivery import Outcome
+from services.common import crises
+from services.common.config import Settings
+from services.dispatcher.ledger import Ledger, Settled
+
+
+async def test_a_batch_settled_twice_is_counted_once(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
+    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    ledger = Ledger(client, lease_s=2.0)
+    people = [f"N{i}" for i in range(5)]
+    assert await ledger.claim("C1", "E1", Channel.SMS, people) == [True] * 5
+    batch = [
+        Settled(p, "POST-1", None, f"+3360000000{i}", Outcome.SENT if i else Outcome.FAILED)
+        for i, p in enumerate(people)
+    ]
+    for _ in range(2):
+        await ledger.settle("C1", "E1", "", Channel.SMS, batch, alerting=True)
+    await ledger.settle(
+        "C1", "E1", "", Channel.SMS, [Settled("N9", None, None, "+1", Outcome.SENT)], alerting=True
+    )
+    status = redis_client.hgetall(crises.status_key("C1"))
+    assert status["sent:sms"] == "5" and status["failed:sms"] == "1"
+    assert status["post:POST-1:sent:sms"] == "4" and status["post:POST-1:failed:sms"] == "1"
+    assert await ledger.alerted("C1", Channel.SMS, ["N1", "N0", "N9"]) == [True, False, True]
+    await client.aclose()
