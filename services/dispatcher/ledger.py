@@ -51,17 +51,26 @@ return claimed
 _SETTLE = """
 local prefix, channel, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local counts = {}
-for i = 4, 3 + 3 * n, 3 do
-  local old = redis.call('HGET', KEYS[1], ARGV[i])
-  if (not old) or string.sub(old, 1, 8) == 'sending:' then
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-    local key = prefix .. ARGV[i + 1] .. ':' .. channel
-    counts[key] = (counts[key] or 0) + 1
-    if ARGV[i + 2] ~= '' then
-      local per_post = 'post:' .. ARGV[i + 2] .. ':' .. key
-      counts[per_post] = (counts[per_post] or 0) + 1
+for first = 4, 3 + 3 * n, 1500 do
+  local last = math.min(first + 1499, 3 + 3 * n)
+  local fields = {}
+  for i = first, last, 3 do fields[#fields + 1] = ARGV[i] end
+  local olds = redis.call('HMGET', KEYS[1], unpack(fields))
+  local settled = {}
+  for j, old in ipairs(olds) do
+    local i = first + 3 * (j - 1)
+    if (not old) or string.sub(old, 1, 8) == 'sending:' then
+      settled[#settled + 1] = ARGV[i]
+      settled[#settled + 1] = ARGV[i + 1]
+      local key = prefix .. ARGV[i + 1] .. ':' .. channel
+      counts[key] = (counts[key] or 0) + 1
+      if ARGV[i + 2] ~= '' then
+        local per_post = 'post:' .. ARGV[i + 2] .. ':' .. key
+        counts[per_post] = (counts[per_post] or 0) + 1
+      end
     end
   end
+  if #settled > 0 then redis.call('HSET', KEYS[1], unpack(settled)) end
 end
 for key, count in pairs(counts) do redis.call('HINCRBY', KEYS[2], key, count) end
 local at = 4 + 3 * n
