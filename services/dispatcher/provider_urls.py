@@ -42,7 +42,7 @@ class ProviderUrl:
             # Without suppress_exceptions, apprise does not write the whole URL (every
             # recipient) into a debug line that nobody reads: a tenth of an email batch.
             return apprise.Apprise.instantiate(fields, suppress_exceptions=False)
-        except Exception:
+        except Exception:  # a plugin refusing these arguments: no notifier, a refused send
             return None
 
 

@@ -156,32 +156,26 @@ class Dispatcher:
             return message
         if not self.links.enabled:
             return Message(message.title, message.body.replace(ANSWERS_MARKER, ""))
-        if self.sender.merges(channel):
-            links = self.links.with_token(placeholder(TOKEN), ANSWERS_BY_ROLE[Role.NATIONAL])
-            block = answer_block(language, links)
+        answers = ANSWERS_BY_ROLE[Role.NATIONAL]
 
-            def values(recipient: Recipient) -> dict[str, str]:
-                token = self.links.token_for(
-                    job.crisis_id,
-                    recipient.person_id,
-                    Role.NATIONAL,
-                    island_id=recipient.island_id,
-                    post_id=recipient.post_id,
-                )
-                return {TOKEN: token}
-
-            return Merged(
-                Message(message.title, message.body.replace(ANSWERS_MARKER, block)), values
-            )
-
-        def personal(recipient: Recipient) -> Message:
-            links = self.links.for_person(
+        def token(recipient: Recipient) -> str:
+            return self.links.token_for(
                 job.crisis_id,
                 recipient.person_id,
                 Role.NATIONAL,
                 island_id=recipient.island_id,
                 post_id=recipient.post_id,
             )
+
+        if self.sender.merges(channel):
+            block = answer_block(language, self.links.with_token(placeholder(TOKEN), answers))
+            return Merged(
+                Message(message.title, message.body.replace(ANSWERS_MARKER, block)),
+                lambda recipient: {TOKEN: token(recipient)},
+            )
+
+        def personal(recipient: Recipient) -> Message:
+            links = self.links.with_token(token(recipient), answers)
             block = answer_block(recipient.language, links)
             return Message(message.title, message.body.replace(ANSWERS_MARKER, block))
 
