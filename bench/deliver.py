@@ -1,8 +1,8 @@
 """Delivery benchmark: publish a crisis covering ~100,000 of 1,000,000 nationals and time
 what the local providers receive.
 
-    .venv/bin/python -m bench.deliver [--nationals 1000000] [--dispatchers 1] [--email-nice 19]
-        [--channels sms,push,email]
+    .venv/bin/python -m bench.deliver [--nationals 1000000] [--dispatchers 1]
+        [--email-dispatchers 2] [--email-nice 19] [--channels sms,push,email]
 
 Reports time from publication (on crisis.events) to the first message received by the
 local endpoints and to the last one per channel, and each service process's peak RSS.
@@ -79,7 +79,14 @@ async def measure(settings: Settings, pids: dict[str, int], channels: list[str])
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--nationals", type=int, default=1_000_000)
-    parser.add_argument("--dispatchers", type=int, default=1)
+    parser.add_argument("--dispatchers", type=int, default=1, help="processes per channel")
+    parser.add_argument(
+        "--email-dispatchers",
+        type=int,
+        default=2,
+        help="email dispatcher processes: email costs the most CPU a person, and one "
+        "interpreter cannot use the second core once SMS and push are done",
+    )
     parser.add_argument("--email-nice", type=int, default=19)
     parser.add_argument(
         "--channels", default="sms,push,email", help="the crisis's channels, comma-separated"
@@ -88,16 +95,18 @@ def main() -> None:
     channels = args.channels.split(",")
     with stack_with_directory(args.nationals) as (stack, env):
         settings = stack.settings()
-        # One dispatcher process per channel (VIGIE_DISPATCH_CHANNELS, see the README), so
-        # each has an interpreter of its own. The email path (its dispatcher, and the local
-        # SMTP relay that stands in for the provider's) runs at a lower CPU priority
-        # (--email-nice): SMS and push are what reach people first.
+        # Dispatcher processes of their own per channel (VIGIE_DISPATCH_CHANNELS, see the
+        # README), so each has an interpreter of its own; email has two by default. The
+        # email path (its dispatchers, and the local SMTP relay that stands in for the
+        # provider's) runs at a lower CPU priority (--email-nice): SMS and push are what
+        # reach people first.
         if stack.providers and stack.providers.smtp and args.email_nice:
             os.setpriority(os.PRIO_PROCESS, stack.providers.smtp.process.pid, args.email_nice)
         # (label, service, environment, niceness)
         roles = [("ingest", "ingest", env, 0), ("resolver", "resolver", env, 0)]
-        for _ in range(args.dispatchers):
-            for channel in channels:
+        for channel in channels:
+            replicas = args.email_dispatchers if channel == "email" else args.dispatchers
+            for _ in range(replicas):
                 only = {**env, "VIGIE_DISPATCH_CHANNELS": f'["{channel}"]'}
                 nice = args.email_nice if channel == "email" else 0
                 roles.append((f"dispatcher-priority-{channel}", "dispatcher-priority", only, nice))

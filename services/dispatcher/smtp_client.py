@@ -6,8 +6,11 @@
   machine a round trip costs ~100 us of CPU on each side, more than the rest of the email.
 - It builds a new default TLS context for every message: loading the CA store costs ~40 ms
   of CPU, more than the rest of an email. Each thread keeps one context.
+- It tells whether a header needs UTF-8 by looking at its characters one by one in Python:
+  ~7 ms for a batch's recipient-variables header. `str.isascii` gives the same answer.
 
-`install()` puts both in place of what the plugin's module takes from `smtplib` and `ssl`.
+`install()` puts these in place of what the plugin's modules take from `smtplib` and `ssl`,
+and of its charset check.
 """
 
 import re
@@ -170,11 +173,19 @@ class _DeferredContext:
         setattr(self._context(), name, value)
 
 
+def header_charset(text: str) -> str | None:
+    """apprise's `NotifyEmail._get_charset`: UTF-8 only for text that is not all ASCII."""
+    return None if not text or text.isascii() else "utf-8"
+
+
 def install() -> None:
     try:
         from apprise.plugins.email import smtp
+        from apprise.plugins.email.base import NotifyEmail
     except ImportError:  # another apprise layout: keep its own behaviour
         return
+    if callable(getattr(NotifyEmail, "_get_charset", None)):
+        NotifyEmail._get_charset = staticmethod(header_charset)  # type: ignore[method-assign]
     if getattr(smtp, "ssl", None) is ssl:
         vars(smtp)["ssl"] = TlsContextPerThread(ssl)
     if getattr(smtp, "smtplib", None) is smtplib:

@@ -1,12 +1,13 @@
 """Signed, expiring answer tokens: a link answers for one person, in one crisis, only with
 the answers that person was asked for."""
 
+import hmac
 import json
 import time
 from collections.abc import Callable, Iterable
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from itsdangerous.encoding import base64_encode
+from itsdangerous.encoding import base64_encode, int_to_bytes
 from pydantic import BaseModel, ValidationError
 
 from schemas.responses import ANSWERS_BY_ROLE, Answer, Role
@@ -14,6 +15,7 @@ from schemas.responses import ANSWERS_BY_ROLE, Answer, Role
 SALT = "vigie-answer"
 _ROLE_ANSWERS = 0  # in a token: the answers are those of the claim's role
 _FIELDS = ("crisis_id", "person_id", "role", "answers", "island_id", "post_id", "need_id")
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps would make one a token
 
 
 class Claim(BaseModel):
@@ -42,13 +44,33 @@ def _signer_on(clock: Callable[[], float]) -> type[TimestampSigner]:
     return ClockedSigner
 
 
+class _FastSigning:
+    """`TimestampSigner.sign`, byte for byte, in a third of its time, for the thousands of
+    tokens an email batch needs at once: itsdangerous derives the key again for each
+    token, and its SHA-1 is a Python function, which sends `hmac` down its pure-Python
+    path. Checked against the signer itself when made."""
+
+    def __init__(self, signer: TimestampSigner) -> None:
+        self.key = signer.derive_key()
+        self.clock = signer.get_timestamp
+        self.stamp: tuple[int, bytes] = (-1, b"")
+        signer.unsign(self.sign(b"probe"))  # raises BadSignature if the bytes differ
+
+    def sign(self, value: bytes) -> str:
+        now = self.clock()
+        if now != self.stamp[0]:
+            self.stamp = (now, b"." + base64_encode(int_to_bytes(now)))
+        signed = value + self.stamp[1]
+        return (signed + b"." + base64_encode(hmac.digest(self.key, signed, "sha1"))).decode()
+
+
 class AnswerTokens:
     def __init__(self, secret: str, ttl_s: int, clock: Callable[[], float] = time.time) -> None:
         self.ttl_s = ttl_s
         self.serializer = URLSafeTimedSerializer(secret, salt=SALT, signer=_signer_on(clock))
-        # One signer for every token: the serializer makes a new one per token, a third of
-        # the cost of the tens of thousands an email batch needs at once.
-        self.signer = self.serializer.make_signer(SALT)
+        signer = self.serializer.make_signer(SALT)
+        assert isinstance(signer, TimestampSigner)
+        self.signing = _FastSigning(signer)
 
     def issue(self, claim: Claim) -> str:
         return self.issue_fields(
@@ -87,8 +109,8 @@ class AnswerTokens:
         ]
         while payload[-1] is None:
             payload.pop()
-        body = base64_encode(json.dumps(payload, separators=(",", ":")).encode())
-        return self.signer.sign(body).decode()
+        body = base64_encode(_COMPACT.encode(payload).encode())
+        return self.signing.sign(body)
 
     def read(self, token: str) -> Claim:
         try:
