@@ -127,7 +127,13 @@ async def test_status_watch_refreshes_a_live_terminal_view(
 ) -> None:
     async with running(settings, PIPELINE):
         await _crisis(settings, tmp_path, redis_client)
-    env = {**os.environ, **settings.as_env(), "FORCE_COLOR": "1", "COLUMNS": "160"}
+    env = {
+        **os.environ,
+        **settings.as_env(),
+        "FORCE_COLOR": "1",
+        "COLUMNS": "160",
+        "PYTHONFAULTHANDLER": "1",
+    }
     command = ["status", "QUAKE-V", "--watch", "--every", "0.3"]
     watch = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -140,7 +146,12 @@ async def test_status_watch_refreshes_a_live_terminal_view(
     )
     await asyncio.sleep(4)
     watch.send_signal(signal.SIGINT)
-    out, err = await asyncio.wait_for(watch.communicate(), 20)
+    try:
+        out, err = await asyncio.wait_for(watch.communicate(), 20)
+    except TimeoutError:  # where it hangs: faulthandler prints every thread on SIGABRT
+        watch.send_signal(signal.SIGABRT)
+        _, err = await asyncio.wait_for(watch.communicate(), 20)
+        pytest.fail(f"the watch did not end on Ctrl-C within 20 s; stderr: {err.decode()}")
     assert watch.returncode == 0, err.decode()
     screen = out.decode()
     assert screen.count("Alert") >= 2, "the view must refresh"

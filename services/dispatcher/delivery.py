@@ -5,7 +5,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from schemas.alerts import Recipient
 from schemas.crisis import Channel
@@ -17,8 +17,9 @@ log = logging.getLogger("vigie.dispatcher")
 Personal = Callable[[Recipient], Message]
 
 
-@dataclass(frozen=True)
-class Attempted:
+class Attempted(NamedTuple):
+    """What became of one recipient. A tuple: one is made per person and channel."""
+
     recipient: Recipient
     sent: bool
     attempts: int

@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from redis.asyncio import Redis
 from redis.typing import EncodableT
@@ -103,8 +103,9 @@ def addressbook_key(crisis_id: str) -> str:
     return f"addressbook:{{{crisis_id}}}"
 
 
-@dataclass(frozen=True)
-class Settled:
+class Settled(NamedTuple):
+    """A delivery's outcome, to record. A tuple: one is made per person and channel."""
+
     person_id: str
     post_id: str | None
     island_id: str | None
