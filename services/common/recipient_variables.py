@@ -9,6 +9,8 @@ local SMTP server does the same.
 import json
 import re
 
+from services.common import compact_json
+
 HEADER = "X-Mailgun-Recipient-Variables"
 _PLACEHOLDER = re.compile(r"%recipient\.([A-Za-z0-9_]+)%")
 
@@ -32,7 +34,7 @@ def encode(variables: dict[str, dict[str, str]]) -> str:
     line: list[str] = []
     length = 0
     for address, values in variables.items():
-        entry = f"{json.dumps(address)}:{json.dumps(values, separators=(',', ':'))}"
+        entry = f"{json.dumps(address)}:{compact_json.dumps(values)}"
         if line and length + len(entry) + 1 > LINE_LIMIT:
             lines.append(",".join(line))
             line, length = [], 0

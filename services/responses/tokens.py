@@ -2,7 +2,6 @@
 the answers that person was asked for."""
 
 import hashlib
-import json
 import time
 from collections.abc import Callable, Iterable
 
@@ -11,12 +10,12 @@ from itsdangerous.encoding import base64_encode, int_to_bytes
 from pydantic import BaseModel, ValidationError
 
 from schemas.responses import ANSWERS_BY_ROLE, Answer, Role
+from services.common import compact_json
 
 SALT = "vigie-answer"
 _ROLE_ANSWERS = 0  # in a token: the answers are those of the claim's role
 _FIELDS = ("crisis_id", "person_id", "role", "answers", "island_id", "post_id", "need_id")
 _SHA1_BLOCK = 64  # bytes
-_COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps would make one a token
 
 
 class Claim(BaseModel):
@@ -55,10 +54,7 @@ class _FastSigning:
     when made."""
 
     def __init__(self, signer: TimestampSigner) -> None:
-        key = signer.derive_key()
-        if len(key) > _SHA1_BLOCK:
-            key = hashlib.sha1(key).digest()
-        key = key.ljust(_SHA1_BLOCK, b"\0")
+        key = signer.derive_key().ljust(_SHA1_BLOCK, b"\0")  # a SHA-1 digest: 20 bytes
         self.inner = hashlib.sha1(bytes(b ^ 0x36 for b in key))
         self.outer = hashlib.sha1(bytes(b ^ 0x5C for b in key))
         self.clock = signer.get_timestamp
@@ -122,7 +118,7 @@ class AnswerTokens:
         ]
         while payload[-1] is None:
             payload.pop()
-        body = base64_encode(_COMPACT.encode(payload).encode())
+        body = base64_encode(compact_json.dumps(payload).encode())
         return self.signing.sign(body)
 
     def read(self, token: str) -> Claim:
