@@ -18,20 +18,23 @@ from redis.typing import EncodableT
 from schemas.alerts import Recipient
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
+from services.common import compact_json
 from services.common.crises import CANCELLED, crisis_key, status_key
 from services.common.metrics import DELIVERIES
 
+# KEYS: deliveries. ARGV: now, the lease, the event, the channel, the people as a JSON list.
 _CLAIM = """
-local now, lease = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, lease, event, channel = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local claimed = {}
 local sending = 'sending:' .. ARGV[1]
-for i = 3, #ARGV do
-  if redis.call('HSETNX', KEYS[1], ARGV[i], sending) == 1 then
+for _, person in ipairs(cjson.decode(ARGV[5])) do
+  local field = event .. '|' .. person .. '|' .. channel
+  if redis.call('HSETNX', KEYS[1], field, sending) == 1 then
     claimed[#claimed + 1] = 1
   else
-    local state = redis.call('HGET', KEYS[1], ARGV[i])
+    local state = redis.call('HGET', KEYS[1], field)
     if string.sub(state, 1, 8) == 'sending:' and tonumber(string.sub(state, 9)) < now - lease then
-      redis.call('HSET', KEYS[1], ARGV[i], sending)
+      redis.call('HSET', KEYS[1], field, sending)
       claimed[#claimed + 1] = 1
     else
       claimed[#claimed + 1] = 0
@@ -43,43 +46,51 @@ return claimed
 
 
 # KEYS: deliveries, status, addressbook, alerted, crisis. ARGV: the counters' prefix, the
-# channel, how many deliveries, then (field, outcome, post or '') for each; then the
-# addressbook's pairs and the alerted pairs, each list after its count. A delivery is
-# settled and counted only if it had no outcome yet: a batch settled again (a sender whose
-# claim was taken over after its lease, or redis-py sending the script again after a
-# Redis restart cut off its reply) counts nothing twice.
+# channel, the event, "1" to remember who an alert reached, then the deliveries as one JSON
+# list of [person, outcome, post or "", address if it reached them or "", island or ""]:
+# one argument, not five a delivery, each of which redis-py and Redis would handle apart.
+# A delivery is settled and counted only if it had no outcome yet: a batch settled again (a
+# sender whose claim was taken over after its lease, or redis-py sending the script again
+# after a Redis restart cut off its reply) counts nothing twice.
 _SETTLE = """
-local prefix, channel, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local counts = {}
-for first = 4, 3 + 3 * n, 1500 do
-  local last = math.min(first + 1499, 3 + 3 * n)
+local prefix, channel, event, alerting = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
+local rows = cjson.decode(ARGV[5])
+local counts, book, alerted = {}, {}, {}
+for first = 1, #rows, 500 do
+  local last = math.min(first + 499, #rows)
   local fields = {}
-  for i = first, last, 3 do fields[#fields + 1] = ARGV[i] end
+  for i = first, last do fields[#fields + 1] = event .. '|' .. rows[i][1] .. '|' .. channel end
   local olds = redis.call('HMGET', KEYS[1], unpack(fields))
   local settled = {}
-  for j, old in ipairs(olds) do
-    local i = first + 3 * (j - 1)
+  for j = 1, #fields do
+    local old, row = olds[j], rows[first + j - 1]
     if (not old) or string.sub(old, 1, 8) == 'sending:' then
-      settled[#settled + 1] = ARGV[i]
-      settled[#settled + 1] = ARGV[i + 1]
-      local key = prefix .. ARGV[i + 1] .. ':' .. channel
+      settled[#settled + 1] = fields[j]
+      settled[#settled + 1] = row[2]
+      local key = prefix .. row[2] .. ':' .. channel
       counts[key] = (counts[key] or 0) + 1
-      if ARGV[i + 2] ~= '' then
-        local per_post = 'post:' .. ARGV[i + 2] .. ':' .. key
+      if row[3] ~= '' then
+        local per_post = 'post:' .. row[3] .. ':' .. key
         counts[per_post] = (counts[per_post] or 0) + 1
+      end
+    end
+    if row[4] ~= '' then
+      book[#book + 1] = channel .. ':' .. row[4]
+      book[#book + 1] = row[1] .. '|' .. row[3] .. '|' .. row[5]
+      if alerting then
+        alerted[#alerted + 1] = row[1] .. '|' .. channel
+        alerted[#alerted + 1] = event
       end
     end
   end
   if #settled > 0 then redis.call('HSET', KEYS[1], unpack(settled)) end
 end
 for key, count in pairs(counts) do redis.call('HINCRBY', KEYS[2], key, count) end
-local at = 4 + 3 * n
-for target = 3, 4 do
-  local last = at + 2 * tonumber(ARGV[at])
-  for first = at + 1, last, 1000 do
-    redis.call('HSET', KEYS[target], unpack(ARGV, first, math.min(first + 999, last)))
+for _, entries in ipairs({{KEYS[3], book}, {KEYS[4], alerted}}) do
+  for first = 1, #entries[2], 1000 do
+    local last = math.min(first + 999, #entries[2])
+    redis.call('HSET', entries[1], unpack(entries[2], first, last))
   end
-  at = last + 1
 end
 return redis.call('HGET', KEYS[5], 'state')
 """
@@ -123,12 +134,9 @@ class Settled(NamedTuple):
         )
 
 
-def addressbook_entry(item: Settled) -> str:
-    return f"{item.person_id}|{item.post_id or ''}|{item.island_id or ''}"
-
-
 def read_addressbook(entry: str) -> tuple[str, str | None, str | None]:
-    """(person, post, island) of an address that received a message of the crisis."""
+    """(person, post, island) of an address that received a message of the crisis, from
+    the "person|post|island" the settle script writes."""
     person_id, post_id, island_id = [*entry.split("|"), "", ""][:3]
     return person_id, post_id or None, island_id or None
 
@@ -146,9 +154,15 @@ class Ledger:
     ) -> list[bool]:
         if not person_ids:
             return []
-        fields = [f"{event_id}|{p}|{channel.value}" for p in person_ids]
         result = await self.claim_script(
-            keys=[deliveries_key(crisis_id)], args=[time.time(), self.lease_s, *fields]
+            keys=[deliveries_key(crisis_id)],
+            args=[
+                time.time(),
+                self.lease_s,
+                event_id,
+                channel.value,
+                compact_json.dumps(person_ids),
+            ],
         )
         return [bool(x) for x in result]
 
@@ -197,18 +211,23 @@ class Ledger:
         Returns whether the crisis stood cancelled when these outcomes were recorded."""
         if not settled:
             return False
-        ch = channel.value
-        args: list[EncodableT] = [prefix, ch, len(settled)]
-        for item in settled:
-            args += (f"{event_id}|{item.person_id}|{ch}", item.outcome.value, item.post_id or "")
-        reached = [i for i in settled if i.outcome is Outcome.SENT and i.address]
-        args.append(len(reached))
-        for i in reached:
-            args += (f"{ch}:{i.address}", addressbook_entry(i))
-        args.append(len(reached) if alerting else 0)
-        if alerting:
-            for i in reached:
-                args += (f"{i.person_id}|{ch}", event_id)
+        rows = [
+            (
+                item.person_id,
+                item.outcome.value,
+                item.post_id or "",
+                item.address if item.outcome is Outcome.SENT and item.address else "",
+                item.island_id or "",
+            )
+            for item in settled
+        ]
+        args: list[EncodableT] = [
+            prefix,
+            channel.value,
+            event_id,
+            "1" if alerting else "0",
+            compact_json.dumps(rows),
+        ]
         keys = [
             deliveries_key(crisis_id),
             status_key(crisis_id),

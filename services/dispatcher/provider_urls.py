@@ -8,6 +8,7 @@ each send swaps the stand-ins in the parsed fields for its own values.
 from typing import Any
 
 import apprise
+from apprise.manager_plugins import NotificationManager
 from apprise.plugins import url_to_dict
 
 from services.common.config import ConfigurationError
@@ -33,17 +34,23 @@ class ProviderUrl:
         if parsed is None:
             raise BadProviderUrl(f"{name} is not a URL apprise can use")
         self.parsed: dict[str, Any] = parsed
+        self.plugin = NotificationManager()[parsed["schema"]]  # type: ignore[no-untyped-call]
+        self.asset = apprise.AppriseAsset()
 
     def notifier(self, addresses: list[str], values: dict[str, str]) -> Any:
-        """The apprise plugin for these addresses; `values` fill the other placeholders."""
+        """The apprise plugin for these addresses; `values` fill the other placeholders.
+        Made as `Apprise.instantiate` makes it, less its log lines: they write out every
+        field (every recipient, and the recipient variables) before the logger can decide
+        to drop them, a tenth of an email batch."""
         filled = {**values, TO: ",".join(addresses)}
         fields = _fill(self.parsed, addresses, {_STAND_INS[p]: v for p, v in filled.items()})
+        if not self.plugin.enabled:
+            return None
         try:
-            # Without suppress_exceptions, apprise does not write the whole URL (every
-            # recipient) into a debug line that nobody reads: a tenth of an email batch.
-            return apprise.Apprise.instantiate(fields, suppress_exceptions=False)
+            notifier = self.plugin(**fields, tag=set(), asset=self.asset)
         except Exception:  # a plugin refusing these arguments: no notifier, a refused send
             return None
+        return notifier if notifier.enabled else None
 
 
 def _fill(value: Any, addresses: list[str], replacements: dict[str, str]) -> Any:

@@ -1,12 +1,15 @@
 """The local SMTP server: records each message per recipient, and sends each recipient their
 own copy of a message that carries recipient variables, as a batch-sending relay does."""
 
+import logging
 import re
+from collections.abc import Callable
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.message import Message
 from typing import Any, AnyStr
 
+from aiosmtpd import smtp as aiosmtpd_smtp
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from redis import Redis
@@ -91,10 +94,23 @@ def _text(message: Message) -> str:
 _PLAIN_ADDRESS = re.compile(r"\s*<([^<>()\[\]\\,;:\s\"]+@[^<>()\[\]\\,;:\s\"]+)>(.*)", re.S)
 
 
+# How often at most the idle timer moves: aiosmtpd moves it at every command, a timer
+# cancelled and made again per recipient; the timeout (minutes) stays within this of its own.
+_TIMER_STEP_S = 1.0
+
+
 class _Relay(SMTP):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._held: list[bytes] = []
+        self._timer_moved_at = float("-inf")
+
+    def _reset_timeout(self, duration: float | None = None) -> None:
+        now = self.loop.time()
+        if duration is None and now - self._timer_moved_at < _TIMER_STEP_S:
+            return
+        self._timer_moved_at = now
+        super()._reset_timeout(duration)
 
     async def push(self, status: AnyStr) -> None:
         # The replies to a pipelined envelope leave in one write once the commands already
@@ -124,7 +140,25 @@ class _RelayController(Controller):
         return _Relay(self.handler, **self.SMTP_kwargs)
 
 
+_sanitized_log = aiosmtpd_smtp.sanitized_log
+
+
+def _sanitized_log_if_read(func: Callable[..., None], msg: Any, *args: Any, **kwargs: Any) -> None:
+    """aiosmtpd logs each command line at debug and info level through this, which looks for
+    credentials to mask in the line before the logger decides whether to write it at all:
+    twice a recipient. Its lines are debug or info: below info, nothing is written."""
+    if aiosmtpd_smtp.log.isEnabledFor(logging.INFO):
+        _sanitized_log(func, msg, *args, **kwargs)
+
+
 def start_smtp(redis: Redis, port: int) -> Controller:
-    controller = _RelayController(RecordingHandler(redis), hostname="127.0.0.1", port=port)
+    vars(aiosmtpd_smtp)["sanitized_log"] = _sanitized_log_if_read
+    controller = _RelayController(
+        RecordingHandler(redis),
+        hostname="127.0.0.1",
+        port=port,
+        # Else aiosmtpd looks up the machine's full name for each connection's greeting.
+        server_hostname="vigie-relay.localhost",
+    )
     controller.start()
     return controller
