@@ -34,7 +34,7 @@ from services.common.runtime import make_broker
 async def measure(settings: Settings, resolver_pid: int) -> None:
     redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
     jobs = AIOKafkaConsumer(
-        settings.topic(ALERT_JOBS_PRIORITY),
+        *(settings.topic(topic) for topic in ALERT_JOBS_PRIORITY.values()),
         bootstrap_servers=settings.kafka_bootstrap,
         auto_offset_reset="earliest",
         fetch_max_bytes=64 * 2**20,
@@ -52,15 +52,15 @@ async def measure(settings: Settings, resolver_pid: int) -> None:
         str(k): str(v) for k, v in (await redis.hgetall(crises.status_key("BENCH-1"))).items()
     }
     timestamps: list[float] = []
-    recipients = 0
+    deliveries = 0
     while len(timestamps) < int(status["jobs"]):
         for records in (await jobs.getmany(timeout_ms=1000)).values():
             for record in records:
                 timestamps.append(record.timestamp / 1000)
-                recipients += len(AlertJob.model_validate_json(record.value).recipients)
+                deliveries += len(AlertJob.model_validate_json(record.value).recipients)
     print(
-        f"people in the area: {status['people']}, recipients in jobs: {recipients}, "
-        f"jobs: {status['jobs']}"
+        f"people in the area: {status['people']}, deliveries in jobs (a person on a "
+        f"channel): {deliveries}, jobs: {status['jobs']}"
     )
     print(f"accepted event -> first job: {min(timestamps) - published:.3f} s")
     print(f"accepted event -> last job:  {max(timestamps) - published:.3f} s")

@@ -25,15 +25,44 @@ class Recipient(BaseModel):
     channels: list[Channel]
 
 
+class Addressee(BaseModel):
+    """A recipient on one channel: their address there, and what their message depends on."""
+
+    person_id: str
+    address: str
+    language: str = "fr"
+    post_id: str | None = None
+    island_id: str | None = None
+    trip_id: str | None = None
+
+    @classmethod
+    def on(cls, recipient: Recipient, channel: Channel) -> "Addressee | None":
+        """The recipient on this channel; None when they have no address there."""
+        address = recipient.contacts.for_channel(channel)
+        if not address:
+            return None
+        return cls(
+            person_id=recipient.person_id,
+            address=address,
+            language=recipient.language,
+            post_id=recipient.post_id,
+            island_id=recipient.island_id,
+            trip_id=recipient.trip_id,
+        )
+
+
 class AlertJob(BaseModel):
-    """A batch of recipients of one crisis event; the dispatcher sends to each."""
+    """A batch of recipients of one crisis event on one channel; the channel's dispatcher
+    sends to each. One channel a job: each dispatcher reads only the people it sends to,
+    with only their address there (reading a person costs more than sending to them)."""
 
     job_id: str
     crisis_id: str
     event_identifier: str
     msg_type: MsgType
     priority: bool
-    recipients: list[Recipient] = Field(max_length=2_000)
+    channel: Channel
+    recipients: list[Addressee] = Field(max_length=2_000)
     created_at: AwareDatetime
 
 

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from schemas.crisis import Channel
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -30,10 +32,23 @@ CRISIS_APPROVALS = Topic(
     "A second operator's signed approvals of events held for one.",
     retention_days=90,
 )
-ALERT_JOBS = Topic("alerts.jobs", 8, "Routine fan-out jobs: batches of recipients to alert.")
-ALERT_JOBS_PRIORITY = Topic(
-    "alerts.jobs.priority", 8, "Fan-out jobs of Extreme or Immediate crises (own lane)."
-)
+# Fan-out jobs, a topic per lane and channel: each channel's dispatchers read only theirs.
+ALERT_JOBS: dict[Channel, Topic] = {
+    channel: Topic(
+        f"alerts.jobs.{channel.value}",
+        8,
+        f"Routine fan-out jobs: batches of recipients to alert by {channel.value}.",
+    )
+    for channel in Channel
+}
+ALERT_JOBS_PRIORITY: dict[Channel, Topic] = {
+    channel: Topic(
+        f"alerts.jobs.priority.{channel.value}",
+        8,
+        f"Fan-out jobs of Extreme or Immediate crises by {channel.value} (own lane).",
+    )
+    for channel in Channel
+}
 LEADER_ALERTS = Topic("alerts.leaders", 4, "Alerts to security-island leaders awaiting an ack.")
 RESERVIST_CANDIDATES = Topic(
     "reservists.candidates", 4, "Ranked reservist candidates per reservist need."
@@ -56,8 +71,8 @@ ALL_TOPICS: tuple[Topic, ...] = (
     CRISIS_EVENTS,
     CRISIS_ACCEPTED,
     CRISIS_APPROVALS,
-    ALERT_JOBS,
-    ALERT_JOBS_PRIORITY,
+    *ALERT_JOBS.values(),
+    *ALERT_JOBS_PRIORITY.values(),
     LEADER_ALERTS,
     RESERVIST_CANDIDATES,
     NOTICES,

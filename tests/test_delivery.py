@@ -115,11 +115,11 @@ async def test_same_event_twice_and_a_replayed_job_send_once(
         from schemas.topics import ALERT_JOBS_PRIORITY
         from services.common.runtime import make_broker
 
-        jobs = await read_models(settings, ALERT_JOBS_PRIORITY, AlertJob)
         broker = make_broker(settings)
         await broker.connect()
-        for job in jobs:
-            await broker.publish(job, settings.topic(ALERT_JOBS_PRIORITY), key=job.job_id.encode())
+        for topic in ALERT_JOBS_PRIORITY.values():
+            for job in await read_models(settings, topic, AlertJob):
+                await broker.publish(job, settings.topic(topic), key=job.job_id.encode())
         await broker.stop()
         await asyncio.sleep(3)
     for channel, address in (

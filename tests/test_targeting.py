@@ -1,11 +1,13 @@
 """Who a crisis reaches, end to end through ingest and the resolver."""
 
 import asyncio
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
 
-from schemas.alerts import AlertJob, LeaderAlert, Recipient, ReservistCandidates
+from schemas.alerts import Addressee, AlertJob, LeaderAlert, ReservistCandidates
+from schemas.crisis import Channel
 from schemas.topics import ALERT_JOBS, ALERT_JOBS_PRIORITY, LEADER_ALERTS, RESERVIST_CANDIDATES
 from services.common import crises
 from services.common.bus_reader import read_models, wait_for_models
@@ -24,26 +26,51 @@ HYDROLOGISTS = [
 ]
 
 
+@dataclass
+class Targeted:
+    """A person as the fan-out jobs name them, over every channel's jobs."""
+
+    person_id: str
+    language: str
+    post_id: str | None
+    island_id: str | None
+    trip_id: str | None
+    channels: list[Channel] = field(default_factory=list)
+
+
 async def _resolve(
     settings: Settings, *events: bytes, priority: bool = True, leaders: int = 0
-) -> list[Recipient]:
+) -> list[tuple[Channel, Addressee]]:
+    """Each (channel, person) of the fan-out jobs."""
+    topics = ALERT_JOBS_PRIORITY if priority else ALERT_JOBS
     async with running(settings, ["ingest", "resolver"]):
         for raw in events:
             await publish(settings, raw)
-        topic = ALERT_JOBS_PRIORITY if priority else ALERT_JOBS
-        await wait_for_models(settings, topic, AlertJob, len(events))
+        # Everyone these crises reach has a phone: each event makes an SMS job.
+        await wait_for_models(settings, topics[Channel.SMS], AlertJob, len(events))
         if leaders:
             await wait_for_models(settings, LEADER_ALERTS, LeaderAlert, leaders)
         await asyncio.sleep(0.5)
-        jobs = await read_models(settings, topic, AlertJob)
-    return [r for job in jobs for r in job.recipients]
+        jobs = {c: await read_models(settings, t, AlertJob) for c, t in topics.items()}
+    for channel, found in jobs.items():
+        assert all(job.channel is channel for job in found), f"a job on {channel}'s topic"
+    return [(job.channel, r) for found in jobs.values() for job in found for r in job.recipients]
 
 
-def _by_person(recipients: list[Recipient]) -> dict[str, Recipient]:
-    found: dict[str, Recipient] = {}
-    for r in recipients:
-        assert r.person_id not in found, f"{r.person_id} is in two jobs"
-        found[r.person_id] = r
+def _by_person(deliveries: list[tuple[Channel, Addressee]]) -> dict[str, Targeted]:
+    found: dict[str, Targeted] = {}
+    for channel, r in deliveries:
+        person = found.setdefault(
+            r.person_id, Targeted(r.person_id, r.language, r.post_id, r.island_id, r.trip_id)
+        )
+        assert channel not in person.channels, f"{r.person_id} is in two {channel} jobs"
+        assert (person.language, person.post_id, person.island_id, person.trip_id) == (
+            r.language,
+            r.post_id,
+            r.island_id,
+            r.trip_id,
+        ), f"{r.person_id} is named differently on {channel}"
+        person.channels.append(channel)
     return found
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 
+from schemas.crisis import Channel
 from schemas.topics import (
     ALERT_JOBS,
     ALERT_JOBS_PRIORITY,
@@ -39,15 +40,25 @@ WORKLOADS = (
     Workload("ingest", "ingest", CRISIS_EVENTS, 2),
     Workload("resolver", "resolver", CRISIS_ACCEPTED, 2, memory="768Mi"),
     Workload(
-        "dispatcher", "dispatcher", ALERT_JOBS, 2, 8, {"VIGIE_DISPATCH_CHANNELS": '["sms", "push"]'}
+        "dispatcher",
+        "dispatcher",
+        ALERT_JOBS[Channel.SMS],
+        2,
+        8,
+        {"VIGIE_DISPATCH_CHANNELS": '["sms", "push"]'},
     ),
     Workload(
-        "dispatcher-email", "dispatcher", ALERT_JOBS, 2, 8, {"VIGIE_DISPATCH_CHANNELS": '["email"]'}
+        "dispatcher-email",
+        "dispatcher",
+        ALERT_JOBS[Channel.EMAIL],
+        2,
+        8,
+        {"VIGIE_DISPATCH_CHANNELS": '["email"]'},
     ),
     Workload(
         "dispatcher-priority",
         "dispatcher-priority",
-        ALERT_JOBS_PRIORITY,
+        ALERT_JOBS_PRIORITY[Channel.SMS],
         4,
         8,
         {"VIGIE_DISPATCH_CHANNELS": '["sms", "push"]'},
@@ -56,7 +67,7 @@ WORKLOADS = (
     Workload(
         "dispatcher-priority-email",
         "dispatcher-priority",
-        ALERT_JOBS_PRIORITY,
+        ALERT_JOBS_PRIORITY[Channel.EMAIL],
         4,
         8,
         {"VIGIE_DISPATCH_CHANNELS": '["email"]'},

@@ -7,20 +7,20 @@ import random
 from collections.abc import Callable
 from typing import NamedTuple
 
-from schemas.alerts import Recipient
+from schemas.alerts import Addressee
 from schemas.crisis import Channel
 from services.common.config import Settings
 from services.dispatcher.messages import Merged, Message
 from services.dispatcher.sender import ProviderError, Sender
 
 log = logging.getLogger("vigie.dispatcher")
-Personal = Callable[[Recipient], Message]
+Personal = Callable[[Addressee], Message]
 
 
 class Attempted(NamedTuple):
     """What became of one recipient. A tuple: one is made per person and channel."""
 
-    recipient: Recipient
+    recipient: Addressee
     sent: bool
     attempts: int
     error: str | None = None
@@ -35,7 +35,7 @@ class Deliverer:
     async def deliver(
         self,
         channel: Channel,
-        batch: list[Recipient],
+        batch: list[Addressee],
         message: Message | Merged | Personal,
         key: str,
     ) -> list[Attempted]:
@@ -61,9 +61,9 @@ class Deliverer:
         )
 
     async def _send(
-        self, channel: Channel, batch: list[Recipient], message: Message | Merged, key: str
+        self, channel: Channel, batch: list[Addressee], message: Message | Merged, key: str
     ) -> None:
-        addresses = [r.contacts.for_channel(channel) or "" for r in batch]
+        addresses = [r.address for r in batch]
         if isinstance(message, Merged):
             values = {a: message.values(r) for a, r in zip(addresses, batch, strict=True)}
             await self.sender.send(channel, addresses, message.message, key, values)
@@ -73,7 +73,7 @@ class Deliverer:
     async def _each(
         self,
         channel: Channel,
-        recipient: Recipient,
+        recipient: Addressee,
         message: Message | Merged,
         key: str,
         first: int,

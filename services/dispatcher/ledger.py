@@ -15,7 +15,7 @@ from typing import NamedTuple
 from redis.asyncio import Redis
 from redis.typing import EncodableT
 
-from schemas.alerts import Recipient
+from schemas.alerts import Addressee
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from services.common import compact_json
@@ -124,13 +124,9 @@ class Settled(NamedTuple):
     outcome: Outcome
 
     @classmethod
-    def of(cls, recipient: Recipient, channel: Channel, outcome: Outcome) -> "Settled":
+    def of(cls, recipient: Addressee, outcome: Outcome) -> "Settled":
         return cls(
-            recipient.person_id,
-            recipient.post_id,
-            recipient.island_id,
-            recipient.contacts.for_channel(channel),
-            outcome,
+            recipient.person_id, recipient.post_id, recipient.island_id, recipient.address, outcome
         )
 
 

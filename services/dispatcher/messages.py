@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from schemas.alerts import Recipient
+from schemas.alerts import Addressee
 from schemas.crisis import Channel, CrisisEvent
 from services.dispatcher.segments import sms_segments
 
@@ -31,7 +31,7 @@ class Merged:
     (recipient variables, merged by the provider)."""
 
     message: Message
-    values: Callable[[Recipient], dict[str, str]]
+    values: Callable[[Addressee], dict[str, str]]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import asyncio
 import json
 import logging
 
+from schemas.alerts import Addressee
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from schemas.notices import Notice
@@ -36,16 +37,15 @@ class NoticeDispatcher:
         await asyncio.gather(*(self._channel(notice, channel) for channel in channels))
 
     async def _channel(self, notice: Notice, channel: Channel) -> None:
-        recipient = notice.recipient
-        if not recipient.contacts.for_channel(channel):
+        recipient = Addressee.on(notice.recipient, channel)
+        if recipient is None:
             return
         async for _ in self.ledger.take(
             notice.crisis_id, notice.notice_id, channel, [recipient.person_id]
         ):
-            await self._send(notice, channel)
+            await self._send(notice, channel, recipient)
 
-    async def _send(self, notice: Notice, channel: Channel) -> None:
-        recipient = notice.recipient
+    async def _send(self, notice: Notice, channel: Channel, recipient: Addressee) -> None:
         await self.limiter.acquire(channel.value, 1)
         text = notice.texts[channel]
         [attempt] = await self.deliverer.deliver(
@@ -57,7 +57,7 @@ class NoticeDispatcher:
             notice.notice_id,
             notice_counter_prefix(notice),
             channel,
-            [Settled.of(recipient, channel, outcome)],
+            [Settled.of(recipient, outcome)],
         )
         if not attempt.sent:
             reason = (

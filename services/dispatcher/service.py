@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from schemas.alerts import AlertJob, Recipient
+from schemas.alerts import Addressee, AlertJob
 from schemas.crisis import Channel, CrisisEvent, MsgType
 from schemas.delivery import DeliveryOutcome, DeliveryReport, Outcome
 from schemas.notices import Notice
@@ -46,12 +46,12 @@ class Dispatcher:
         self.posts = PostBook(rt.redis)
         self.events: dict[tuple[str, str], CrisisEvent] = {}
 
-    async def handle(self, job: AlertJob, channel: Channel) -> None:
+    async def handle(self, job: AlertJob) -> None:
         event = await self._event(job.crisis_id, job.event_identifier)
         withdrawn = None
         if job.msg_type is MsgType.CANCEL:
             withdrawn = await crises.latest_alert(self.rt.redis, job.crisis_id)
-        await self._channel(job, event, withdrawn, channel)
+        await self._channel(job, event, withdrawn, job.channel)
 
     async def _event(self, crisis_id: str, identifier: str) -> CrisisEvent:
         cached = self.events.get((crisis_id, identifier))
@@ -65,7 +65,7 @@ class Dispatcher:
     async def _channel(
         self, job: AlertJob, event: CrisisEvent, withdrawn: CrisisEvent | None, channel: Channel
     ) -> None:
-        people = {r.person_id: r for r in job.recipients if channel in r.channels}
+        people = {r.person_id: r for r in job.recipients}
         async for mine in self.ledger.take(job.crisis_id, event.identifier, channel, list(people)):
             await self._claimed(job, event, withdrawn, channel, [people[p] for p in mine])
 
@@ -75,7 +75,7 @@ class Dispatcher:
         event: CrisisEvent,
         withdrawn: CrisisEvent | None,
         channel: Channel,
-        todo: list[Recipient],
+        todo: list[Addressee],
     ) -> None:
         outcomes: list[DeliveryOutcome] = []
         if job.msg_type is MsgType.CANCEL:
@@ -88,7 +88,7 @@ class Dispatcher:
         posts = await self.posts.current()
         # People whose language and post give the same text share batches.
         rendered: dict[tuple[str, str | None], Message] = {}
-        groups: dict[Message, list[Recipient]] = defaultdict(list)
+        groups: dict[Message, list[Addressee]] = defaultdict(list)
         for recipient in todo:
             key = (recipient.language, recipient.post_id)
             if key not in rendered:
@@ -107,7 +107,7 @@ class Dispatcher:
         lanes = asyncio.Semaphore(self.rt.settings.send_concurrency.get(channel.value, 1))
 
         async def one(
-            message: Message | Merged | Personal, batch: list[Recipient]
+            message: Message | Merged | Personal, batch: list[Addressee]
         ) -> list[DeliveryOutcome]:
             async with lanes:
                 if job.msg_type is not MsgType.CANCEL and await crises.is_superseded(
@@ -128,7 +128,7 @@ class Dispatcher:
         job: AlertJob,
         event: CrisisEvent,
         channel: Channel,
-        batch: list[Recipient],
+        batch: list[Addressee],
         message: Message | Merged | Personal,
     ) -> list[DeliveryOutcome]:
         await self.limiter.acquire(channel.value, len(batch))
@@ -158,7 +158,7 @@ class Dispatcher:
             return Message(message.title, message.body.replace(ANSWERS_MARKER, ""))
         answers = ANSWERS_BY_ROLE[Role.NATIONAL]
 
-        def token(recipient: Recipient) -> str:
+        def token(recipient: Addressee) -> str:
             return self.links.token_for(
                 job.crisis_id,
                 recipient.person_id,
@@ -174,7 +174,7 @@ class Dispatcher:
                 lambda recipient: {TOKEN: token(recipient)},
             )
 
-        def personal(recipient: Recipient) -> Message:
+        def personal(recipient: Addressee) -> Message:
             links = self.links.with_token(token(recipient), answers)
             block = answer_block(recipient.language, links)
             return Message(message.title, message.body.replace(ANSWERS_MARKER, block))
@@ -186,7 +186,7 @@ class Dispatcher:
         job: AlertJob,
         event: CrisisEvent,
         channel: Channel,
-        results: list[tuple[Recipient, Outcome]],
+        results: list[tuple[Addressee, Outcome]],
         attempts: dict[str, Attempted] | None = None,
     ) -> tuple[list[DeliveryOutcome], bool]:
         """The outcomes, and whether the crisis stood cancelled when they were recorded."""
@@ -195,7 +195,7 @@ class Dispatcher:
             event.identifier,
             crises.COUNTER_PREFIX[job.msg_type],
             channel,
-            [Settled.of(r, channel, outcome) for r, outcome in results],
+            [Settled.of(r, outcome) for r, outcome in results],
             alerting=job.msg_type is not MsgType.CANCEL,
         )
         outcomes = []
@@ -216,7 +216,7 @@ class Dispatcher:
         return outcomes, cancelled
 
     async def _correct_now(
-        self, job: AlertJob, event: CrisisEvent, channel: Channel, people: list[Recipient]
+        self, job: AlertJob, event: CrisisEvent, channel: Channel, people: list[Addressee]
     ) -> None:
         cancel_id = await self.rt.redis.hget(crises.crisis_key(job.crisis_id), "cancelled_by")
         if not cancel_id:
@@ -249,7 +249,7 @@ class Dispatcher:
             )
 
     async def _dead_letter(
-        self, job: AlertJob, channel: Channel, recipient: Recipient, tried: Attempted | None
+        self, job: AlertJob, channel: Channel, recipient: Addressee, tried: Attempted | None
     ) -> None:
         attempts = tried.attempts if tried else 0
         reason = (
@@ -269,11 +269,11 @@ class Dispatcher:
             "dispatcher",
             reason,
             payload.encode(),
-            ALERT_JOBS_PRIORITY if job.priority else ALERT_JOBS,
+            (ALERT_JOBS_PRIORITY if job.priority else ALERT_JOBS)[channel],
         )
 
 
-def _register(topic: Topic, stage: str, notices: bool) -> Callable[[Runtime], None]:
+def _register(topics: dict[Channel, Topic], stage: str, notices: bool) -> Callable[[Runtime], None]:
     """One consumer group per channel: a slow email relay never holds up SMS or push.
     The priority lane also sends notices: a leader's alert must not queue behind routine."""
 
@@ -287,7 +287,7 @@ def _register(topic: Topic, stage: str, notices: bool) -> Callable[[Runtime], No
         rt.startup.append(dispatcher.posts.current)
         for channel in Channel:
             if channel.value in rt.settings.dispatch_channels:
-                _subscribe(rt, dispatcher, topic, f"{stage}-{channel.value}", channel)
+                _subscribe(rt, dispatcher, topics[channel], f"{stage}-{channel.value}")
         if notices:
             sender = NoticeDispatcher(
                 rt, dispatcher.deliverer, dispatcher.ledger, dispatcher.limiter
@@ -300,12 +300,10 @@ def _register(topic: Topic, stage: str, notices: bool) -> Callable[[Runtime], No
     return register
 
 
-def _subscribe(
-    rt: Runtime, dispatcher: Dispatcher, topic: Topic, stage: str, channel: Channel
-) -> None:
+def _subscribe(rt: Runtime, dispatcher: Dispatcher, topic: Topic, stage: str) -> None:
     @rt.subscribe(topic, stage)
     async def dispatch(job: AlertJob) -> None:
-        await dispatcher.handle(job, channel)
+        await dispatcher.handle(job)
 
 
 register_routine = _register(ALERT_JOBS, "dispatcher", notices=False)

@@ -1,4 +1,4 @@
-"""From stored national records to recipients with channels, island and post."""
+"""From stored national records to recipients, with their channels, island and post."""
 
 import logging
 from collections import Counter
@@ -6,34 +6,37 @@ from collections import Counter
 import numpy as np
 from pydantic import ValidationError
 
-from schemas.alerts import Recipient
+from schemas.alerts import Addressee, Recipient
 from schemas.crisis import Channel
 from services.resolver.directory_view import DirectoryView
 from services.resolver.people import Person
 
 log = logging.getLogger("vigie.resolver")
+_CONTACT_FIELD = {Channel.SMS: "sms", Channel.EMAIL: "email", Channel.PUSH: "push_token"}
 
 
-def recipients(
+def addressees(
     people: list[Person], view: DirectoryView, channels: list[Channel], counts: Counter[str]
-) -> list[Recipient]:
-    """Recipients of the channels they can be reached on; counts what was targeted."""
+) -> dict[Channel, list[Addressee]]:
+    """Per channel, the people who can be reached on it; counts what was targeted."""
+    found: dict[Channel, list[Addressee]] = {channel: [] for channel in channels}
     if not people:
-        return []
+        return found
     lons = np.fromiter((p["location"]["lon"] for p in people), float, len(people))
     lats = np.fromiter((p["location"]["lat"] for p in people), float, len(people))
     islands, posts = view.place(lons, lats, [p.get("country") for p in people])
-    found = []
+    reached = 0
     targeted: Counter[tuple[str | None, Channel]] = Counter()
     for person, island_id, post_id in zip(people, islands, posts, strict=True):
-        recipient = to_recipient(person, channels, island_id, post_id)
-        if recipient is not None and recipient.channels:
-            found.append(recipient)
-            targeted.update((post_id, channel) for channel in recipient.channels)
+        mine = _on_channels(person, channels, island_id, post_id)
+        for channel, addressee in mine:
+            found[channel].append(addressee)
+            targeted[(post_id, channel)] += 1
+        reached += bool(mine)
     # Counted per chunk, not per person: a crisis names 100,000 people.
     counts["people"] += len(people)
-    if len(found) < len(people):
-        counts["unreachable"] += len(people) - len(found)
+    if reached < len(people):
+        counts["unreachable"] += len(people) - reached
     for post_id, n in Counter(posts).items():
         counts[f"post:{post_id}:people"] += n
     for island_id, n in Counter(islands).items():
@@ -44,6 +47,38 @@ def recipients(
     return found
 
 
+def _on_channels(
+    person: Person, channels: list[Channel], island_id: str | None, post_id: str | None
+) -> list[tuple[Channel, Addressee]]:
+    """The person on each channel they can be reached on; none for a record that is not a
+    valid recipient: it is skipped, never the crisis. Each validated as a whole by
+    pydantic-core, which takes less than model_construct."""
+    preferred = person.get("channels")
+    on: list[tuple[Channel, Addressee]] = []
+    for channel in channels:
+        address = person.get(_CONTACT_FIELD[channel])
+        if not address or (preferred is not None and channel.value not in preferred):
+            continue
+        try:
+            addressee = Addressee.model_validate(
+                {
+                    "person_id": person.get("id"),
+                    "address": address,
+                    "language": person.get("language") or "fr",
+                    "post_id": post_id,
+                    "island_id": island_id,
+                    "trip_id": person.get("trip_id"),
+                }
+            )
+        except ValidationError:
+            log.warning(
+                "skipped a directory record that is not a valid recipient: %s", person.get("id")
+            )
+            return []
+        on.append((channel, addressee))
+    return on
+
+
 def to_recipient(
     person: Person,
     channels: list[Channel],
@@ -52,11 +87,7 @@ def to_recipient(
 ) -> Recipient | None:
     """None for a record that is not a valid recipient: it is skipped, never the crisis.
     Validated as a whole by pydantic-core, which takes less than model_construct."""
-    contacts = {
-        "sms": person.get("sms"),
-        "email": person.get("email"),
-        "push": person.get("push_token"),
-    }
+    contacts = {channel.value: person.get(field) for channel, field in _CONTACT_FIELD.items()}
     preferred = person.get("channels")
     usable = [
         c for c in channels if (preferred is None or c.value in preferred) and contacts[c.value]

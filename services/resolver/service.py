@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from redis.typing import EncodableT, FieldT
 
-from schemas.alerts import AlertJob, LeaderAlert, Recipient, ReservistCandidates
-from schemas.crisis import CrisisEvent, MsgType
+from schemas.alerts import Addressee, AlertJob, LeaderAlert, Recipient, ReservistCandidates
+from schemas.crisis import Channel, CrisisEvent, MsgType
 from schemas.topics import (
     ALERT_JOBS,
     ALERT_JOBS_PRIORITY,
@@ -24,7 +24,7 @@ from services.resolver.directory_view import DirectoryCache, DirectoryView
 from services.resolver.gate import Gate
 from services.resolver.geometry import TargetArea, target_area
 from services.resolver.people import PeopleFinder, nationals_by_id
-from services.resolver.recipients import recipients, to_recipient
+from services.resolver.recipients import addressees, to_recipient
 from services.resolver.reservists import candidates
 
 log = logging.getLogger("vigie.resolver")
@@ -83,39 +83,48 @@ class Resolver:
     async def _fan_out(
         self, event: CrisisEvent, area: TargetArea, view: DirectoryView, counts: Counter[str]
     ) -> int:
-        topic = self.rt.topic(ALERT_JOBS_PRIORITY if event.is_priority else ALERT_JOBS)
+        """Jobs per channel, each to that channel's topic; returns how many."""
+        topics = ALERT_JOBS_PRIORITY if event.is_priority else ALERT_JOBS
         lane = "priority" if event.is_priority else "routine"
         in_flight = InFlight()
         jobs = 0
         size = self.rt.settings.job_size
-        pending: list[Recipient] = []
+        pending: dict[Channel, list[Addressee]] = {channel: [] for channel in Channel}
+        published: Counter[Channel] = Counter()
 
-        async def publish(batch: list[Recipient]) -> None:
+        async def publish(channel: Channel, batch: list[Addressee]) -> None:
             nonlocal jobs
-            job_id = f"{event.identifier}:{jobs}"
+            job_id = f"{event.identifier}:{channel.value}:{published[channel]}"
             job = AlertJob(
                 job_id=job_id,
                 crisis_id=event.crisis_id,
                 event_identifier=event.identifier,
                 msg_type=event.msg_type,
                 priority=event.is_priority,
+                channel=channel,
                 recipients=batch,
                 created_at=datetime.now(UTC),
             )
-            await in_flight.add(self.rt.broker.publish(job, topic, key=job_id.encode()))
+            topic = self.rt.topic(topics[channel])
+            publishing = self.rt.broker.publish(job, topic, key=job_id.encode())
+            await in_flight.add(publishing)
             jobs += 1
+            published[channel] += 1
             JOBS.labels(lane).inc()
             RECIPIENTS.labels(lane).inc(len(batch))
 
         async for people in PeopleFinder(self.rt.redis, area, event.sent.date()).people():
-            pending += recipients(people, view, event.channels, counts)
-            # The first people found leave at once; then jobs fill up, as each job costs
-            # the dispatchers a round of provider calls whatever its size.
-            while pending and (jobs == 0 or len(pending) >= size):
-                await publish(pending[:size])
-                pending = pending[size:]
-        if pending:
-            await publish(pending)
+            for channel, found in addressees(people, view, event.channels, counts).items():
+                pending[channel] += found
+            for channel, waiting in pending.items():
+                # The first people found leave at once; then jobs fill up, as each job
+                # costs the dispatchers a round of provider calls whatever its size.
+                while waiting and (published[channel] == 0 or len(waiting) >= size):
+                    await publish(channel, waiting[:size])
+                    del waiting[:size]
+        for channel, waiting in pending.items():
+            if waiting:
+                await publish(channel, waiting)
         await in_flight.drain()
         return jobs
 
