@@ -64,8 +64,8 @@ async def test_cancel_stops_the_fan_out_and_corrects_those_alerted(
     alerts = delivered(redis_client, "LONDON-C")
     corrections = delivered(redis_client, "LONDON-C-CANCEL")
     for channel in ("sms", "email", "push"):
-        assert 0 < final[f"sent:{channel}"] < final[f"targeted:{channel}"]
-        assert final[f"skipped:{channel}"] > 0
+        assert 0 < final[f"sent:{channel}"] < final[f"targeted:{channel}"], final
+        assert final[f"skipped:{channel}"] > 0, final
     assert set(corrections) == set(alerts), "each one alerted, and only they, are corrected"
     assert set(alerts.values()) == {1} and set(corrections.values()) == {1}
     last_alert = max(r.at for r in outbox.all_received(redis_client) if r.key == "LONDON-C")

@@ -5,11 +5,12 @@ too, and redis-py sends a command again when a Redis restart cuts off its reply.
 import redis
 from redis.asyncio import Redis
 
+from schemas.alerts import Addressee
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from services.common import crises
 from services.common.config import Settings
-from services.dispatcher.ledger import Ledger, Settled
+from services.dispatcher.ledger import Ledger
 
 
 async def test_a_batch_settled_twice_is_counted_once(
@@ -20,14 +21,16 @@ async def test_a_batch_settled_twice_is_counted_once(
     people = [f"N{i}" for i in range(5)]
     assert await ledger.claim("C1", "E1", Channel.SMS, people) == [True] * 5
     batch = [
-        Settled(p, "POST-1", None, f"+3360000000{i}", Outcome.SENT if i else Outcome.FAILED)
+        (
+            Addressee(person_id=p, address=f"+3360000000{i}", post_id="POST-1"),
+            Outcome.SENT if i else Outcome.FAILED,
+        )
         for i, p in enumerate(people)
     ]
     for _ in range(2):
         await ledger.settle("C1", "E1", "", Channel.SMS, batch, alerting=True)
-    await ledger.settle(
-        "C1", "E1", "", Channel.SMS, [Settled("N9", None, None, "+1", Outcome.SENT)], alerting=True
-    )
+    n9 = Addressee(person_id="N9", address="+1")
+    await ledger.settle("C1", "E1", "", Channel.SMS, [(n9, Outcome.SENT)], alerting=True)
     status = redis_client.hgetall(crises.status_key("C1"))
     assert status["sent:sms"] == "5" and status["failed:sms"] == "1"
     assert status["post:POST-1:sent:sms"] == "4" and status["post:POST-1:failed:sms"] == "1"

@@ -10,7 +10,6 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from typing import NamedTuple
 
 from redis.asyncio import Redis
 from redis.typing import EncodableT
@@ -114,20 +113,8 @@ def addressbook_key(crisis_id: str) -> str:
     return f"addressbook:{{{crisis_id}}}"
 
 
-class Settled(NamedTuple):
-    """A delivery's outcome, to record. A tuple: one is made per person and channel."""
-
-    person_id: str
-    post_id: str | None
-    island_id: str | None
-    address: str | None
-    outcome: Outcome
-
-    @classmethod
-    def of(cls, recipient: Addressee, outcome: Outcome) -> "Settled":
-        return cls(
-            recipient.person_id, recipient.post_id, recipient.island_id, recipient.address, outcome
-        )
+# A delivery's outcome, to record: who, on this channel, and what became of it.
+Settled = tuple[Addressee, Outcome]
 
 
 def read_addressbook(entry: str) -> tuple[str, str | None, str | None]:
@@ -209,13 +196,13 @@ class Ledger:
             return False
         rows = [
             (
-                item.person_id,
-                item.outcome.value,
-                item.post_id or "",
-                item.address if item.outcome is Outcome.SENT and item.address else "",
-                item.island_id or "",
+                person.person_id,
+                outcome.value,
+                person.post_id or "",
+                person.address if outcome is Outcome.SENT else "",
+                person.island_id or "",
             )
-            for item in settled
+            for person, outcome in settled
         ]
         args: list[EncodableT] = [
             prefix,
@@ -232,6 +219,6 @@ class Ledger:
             crisis_key(crisis_id),
         ]
         state = await self.settle_script(keys=keys, args=args)
-        for outcome, count in Counter(item.outcome.value for item in settled).items():
+        for outcome, count in Counter(outcome.value for _, outcome in settled).items():
             DELIVERIES.labels(channel.value, outcome).inc(count)  # counted once recorded
         return bool(state == CANCELLED)

@@ -12,7 +12,7 @@ from schemas.notices import Notice
 from schemas.topics import NOTICES
 from services.common.runtime import Runtime
 from services.dispatcher.delivery import Deliverer
-from services.dispatcher.ledger import Ledger, Settled
+from services.dispatcher.ledger import Ledger
 from services.dispatcher.messages import Message
 from services.dispatcher.rate_limit import RateLimiter
 
@@ -57,7 +57,7 @@ class NoticeDispatcher:
             notice.notice_id,
             notice_counter_prefix(notice),
             channel,
-            [Settled.of(recipient, outcome)],
+            [(recipient, outcome)],
         )
         if not attempt.sent:
             reason = (

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from schemas.alerts import Addressee, AlertJob
 from schemas.crisis import Channel, CrisisEvent, MsgType
-from schemas.delivery import DeliveryOutcome, DeliveryReport, Outcome
+from schemas.delivery import DeliveryReport, Outcome
 from schemas.notices import Notice
 from schemas.responses import ANSWERS_BY_ROLE, Role
 from schemas.topics import ALERT_JOBS, ALERT_JOBS_PRIORITY, DELIVERY_REPORTS, NOTICES, Topic
@@ -22,7 +22,7 @@ from services.common.config import ConfigurationError
 from services.common.recipient_variables import placeholder
 from services.common.runtime import Runtime
 from services.dispatcher.delivery import Attempted, Deliverer, Personal
-from services.dispatcher.ledger import Ledger, Settled
+from services.dispatcher.ledger import Ledger
 from services.dispatcher.messages import ANSWERS_MARKER, Merged, Message, answer_block, render
 from services.dispatcher.notices import NoticeDispatcher
 from services.dispatcher.posts import PostBook
@@ -32,6 +32,9 @@ from services.responses.links import AnswerLinks
 
 log = logging.getLogger("vigie.dispatcher")
 TOKEN = "token"  # the recipient variable that carries a person's answer token
+# A DeliveryOutcome's fields: the report validates a job's outcomes in one call, a third of
+# the time of a model made per person.
+OutcomeRow = dict[str, object]
 
 
 class Dispatcher:
@@ -77,7 +80,7 @@ class Dispatcher:
         channel: Channel,
         todo: list[Addressee],
     ) -> None:
-        outcomes: list[DeliveryOutcome] = []
+        outcomes: list[OutcomeRow] = []
         if job.msg_type is MsgType.CANCEL:
             reached = await self.ledger.alerted(job.crisis_id, channel, [r.person_id for r in todo])
             never = [r for r, was in zip(todo, reached, strict=True) if not was]
@@ -108,7 +111,7 @@ class Dispatcher:
 
         async def one(
             message: Message | Merged | Personal, batch: list[Addressee]
-        ) -> list[DeliveryOutcome]:
+        ) -> list[OutcomeRow]:
             async with lanes:
                 if job.msg_type is not MsgType.CANCEL and await crises.is_superseded(
                     self.rt.redis, job.crisis_id, event.identifier
@@ -130,7 +133,7 @@ class Dispatcher:
         channel: Channel,
         batch: list[Addressee],
         message: Message | Merged | Personal,
-    ) -> list[DeliveryOutcome]:
+    ) -> list[OutcomeRow]:
         await self.limiter.acquire(channel.value, len(batch))
         attempted = await self.deliverer.deliver(channel, batch, message, event.identifier)
         outcomes, cancelled = await self._settle(
@@ -188,28 +191,27 @@ class Dispatcher:
         channel: Channel,
         results: list[tuple[Addressee, Outcome]],
         attempts: dict[str, Attempted] | None = None,
-    ) -> tuple[list[DeliveryOutcome], bool]:
+    ) -> tuple[list[OutcomeRow], bool]:
         """The outcomes, and whether the crisis stood cancelled when they were recorded."""
         cancelled = await self.ledger.settle(
             job.crisis_id,
             event.identifier,
             crises.COUNTER_PREFIX[job.msg_type],
             channel,
-            [Settled.of(r, outcome) for r, outcome in results],
+            results,
             alerting=job.msg_type is not MsgType.CANCEL,
         )
-        outcomes = []
+        outcomes: list[OutcomeRow] = []
         for recipient, outcome in results:
-            tried = (attempts or {}).get(recipient.person_id)
+            tried = attempts.get(recipient.person_id) if attempts else None
             outcomes.append(
-                # The plain constructor: model_construct, in Python, takes twice as long.
-                DeliveryOutcome(
-                    person_id=recipient.person_id,
-                    outcome=outcome,
-                    post_id=recipient.post_id,
-                    attempts=tried.attempts if tried else 0,
-                    error=tried.error if tried else None,
-                )
+                {
+                    "person_id": recipient.person_id,
+                    "outcome": outcome,
+                    "post_id": recipient.post_id,
+                    "attempts": tried.attempts if tried else 0,
+                    "error": tried.error if tried else None,
+                }
             )
             if outcome is Outcome.FAILED:
                 await self._dead_letter(job, channel, recipient, tried)
@@ -232,17 +234,19 @@ class Dispatcher:
         await self._channel(correction, cancel, event, channel)
 
     async def _report(
-        self, job: AlertJob, event: CrisisEvent, channel: Channel, outcomes: list[DeliveryOutcome]
+        self, job: AlertJob, event: CrisisEvent, channel: Channel, outcomes: list[OutcomeRow]
     ) -> None:
         if outcomes:
-            report = DeliveryReport(
-                crisis_id=job.crisis_id,
-                event_identifier=event.identifier,
-                msg_type=job.msg_type,
-                job_id=job.job_id,
-                channel=channel,
-                outcomes=outcomes,
-                at=datetime.now(UTC),
+            report = DeliveryReport.model_validate(
+                {
+                    "crisis_id": job.crisis_id,
+                    "event_identifier": event.identifier,
+                    "msg_type": job.msg_type,
+                    "job_id": job.job_id,
+                    "channel": channel,
+                    "outcomes": outcomes,
+                    "at": datetime.now(UTC),
+                }
             )
             await self.rt.broker.publish(
                 report, self.rt.topic(DELIVERY_REPORTS), key=job.crisis_id.encode()
