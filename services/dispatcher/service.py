@@ -54,7 +54,7 @@ class Dispatcher:
         withdrawn = None
         if job.msg_type is MsgType.CANCEL:
             withdrawn = await crises.latest_alert(self.rt.redis, job.crisis_id)
-        await self._channel(job, event, withdrawn, job.channel)
+        await self._channel(job, event, withdrawn)
 
     async def _event(self, crisis_id: str, identifier: str) -> CrisisEvent:
         cached = self.events.get((crisis_id, identifier))
@@ -66,8 +66,9 @@ class Dispatcher:
         return cached
 
     async def _channel(
-        self, job: AlertJob, event: CrisisEvent, withdrawn: CrisisEvent | None, channel: Channel
+        self, job: AlertJob, event: CrisisEvent, withdrawn: CrisisEvent | None
     ) -> None:
+        channel = job.channel
         people = {r.person_id: r for r in job.recipients}
         async for mine in self.ledger.take(job.crisis_id, event.identifier, channel, list(people)):
             await self._claimed(job, event, withdrawn, channel, [people[p] for p in mine])
@@ -147,7 +148,7 @@ class Dispatcher:
         if sent and job.msg_type is not MsgType.CANCEL and cancelled:
             # The Cancel may have checked who was alerted before this batch was settled:
             # correct these people here; the ledger keeps it to one correction each.
-            await self._correct_now(job, event, channel, sent)
+            await self._correct_now(job, event, sent)
         return outcomes
 
     def _personal(
@@ -218,7 +219,7 @@ class Dispatcher:
         return outcomes, cancelled
 
     async def _correct_now(
-        self, job: AlertJob, event: CrisisEvent, channel: Channel, people: list[Addressee]
+        self, job: AlertJob, event: CrisisEvent, people: list[Addressee]
     ) -> None:
         cancel_id = await self.rt.redis.hget(crises.crisis_key(job.crisis_id), "cancelled_by")
         if not cancel_id:
@@ -231,7 +232,7 @@ class Dispatcher:
                 "recipients": people,
             }
         )
-        await self._channel(correction, cancel, event, channel)
+        await self._channel(correction, cancel, event)
 
     async def _report(
         self, job: AlertJob, event: CrisisEvent, channel: Channel, outcomes: list[OutcomeRow]

@@ -53,12 +53,8 @@ def _on_channels(
     """The person on each channel they can be reached on; none for a record that is not a
     valid recipient: it is skipped, never the crisis. Each validated as a whole by
     pydantic-core, which takes less than model_construct."""
-    preferred = person.get("channels")
     on: list[tuple[Channel, Addressee]] = []
-    for channel in channels:
-        address = person.get(_CONTACT_FIELD[channel])
-        if not address or (preferred is not None and channel.value not in preferred):
-            continue
+    for channel, address in _reachable(person, channels):
         try:
             addressee = Addressee.model_validate(
                 {
@@ -88,10 +84,7 @@ def to_recipient(
     """None for a record that is not a valid recipient: it is skipped, never the crisis.
     Validated as a whole by pydantic-core, which takes less than model_construct."""
     contacts = {channel.value: person.get(field) for channel, field in _CONTACT_FIELD.items()}
-    preferred = person.get("channels")
-    usable = [
-        c for c in channels if (preferred is None or c.value in preferred) and contacts[c.value]
-    ]
+    usable = [channel for channel, _ in _reachable(person, channels)]
     try:
         return Recipient.model_validate(
             {
@@ -109,3 +102,14 @@ def to_recipient(
             "skipped a directory record that is not a valid recipient: %s", person.get("id")
         )
         return None
+
+
+def _reachable(person: Person, channels: list[Channel]) -> list[tuple[Channel, str]]:
+    """Each of these channels the person has an address on and did not opt out of."""
+    preferred = person.get("channels")
+    found = []
+    for channel in channels:
+        address = person.get(_CONTACT_FIELD[channel])
+        if address and (preferred is None or channel.value in preferred):
+            found.append((channel, address))
+    return found

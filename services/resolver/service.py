@@ -87,13 +87,11 @@ class Resolver:
         topics = ALERT_JOBS_PRIORITY if event.is_priority else ALERT_JOBS
         lane = "priority" if event.is_priority else "routine"
         in_flight = InFlight()
-        jobs = 0
         size = self.rt.settings.job_size
         pending: dict[Channel, list[Addressee]] = {channel: [] for channel in Channel}
         published: Counter[Channel] = Counter()
 
         async def publish(channel: Channel, batch: list[Addressee]) -> None:
-            nonlocal jobs
             job_id = f"{event.identifier}:{channel.value}:{published[channel]}"
             job = AlertJob(
                 job_id=job_id,
@@ -108,7 +106,6 @@ class Resolver:
             topic = self.rt.topic(topics[channel])
             publishing = self.rt.broker.publish(job, topic, key=job_id.encode())
             await in_flight.add(publishing)
-            jobs += 1
             published[channel] += 1
             JOBS.labels(lane).inc()
             RECIPIENTS.labels(lane).inc(len(batch))
@@ -126,7 +123,7 @@ class Resolver:
             if waiting:
                 await publish(channel, waiting)
         await in_flight.drain()
-        return jobs
+        return sum(published.values())
 
     def _islands(self, area: TargetArea, view: DirectoryView) -> list[IslandRow]:
         found = {i.id: i for i in view.islands_meeting(area.shape)} if area.shape else {}
