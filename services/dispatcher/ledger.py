@@ -18,80 +18,92 @@ from schemas.alerts import Addressee
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from services.common import compact_json
-from services.common.crises import CANCELLED, crisis_key, status_key
+from services.common.crises import CANCELLED, crisis_key, events_key, status_key
 from services.common.metrics import DELIVERIES
 
 # KEYS: deliveries. ARGV: now, the lease, the event, the channel, the people as a JSON list.
+# A batch of fields is read, then the free ones (and those of a sender whose lease ran out)
+# written, in one command each: a command per person cost Redis twice as much.
 _CLAIM = """
 local now, lease, event, channel = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local people = cjson.decode(ARGV[5])
 local claimed = {}
 local sending = 'sending:' .. ARGV[1]
-for _, person in ipairs(cjson.decode(ARGV[5])) do
-  local field = event .. '|' .. person .. '|' .. channel
-  if redis.call('HSETNX', KEYS[1], field, sending) == 1 then
-    claimed[#claimed + 1] = 1
-  else
-    local state = redis.call('HGET', KEYS[1], field)
-    if string.sub(state, 1, 8) == 'sending:' and tonumber(string.sub(state, 9)) < now - lease then
-      redis.call('HSET', KEYS[1], field, sending)
+for first = 1, #people, 500 do
+  local fields = {}
+  for i = first, math.min(first + 499, #people) do
+    fields[#fields + 1] = event .. '|' .. people[i] .. '|' .. channel
+  end
+  local states = redis.call('HMGET', KEYS[1], unpack(fields))
+  local mine = {}
+  for j = 1, #fields do
+    local state = states[j]
+    if (not state) or (string.sub(state, 1, 8) == 'sending:'
+        and tonumber(string.sub(state, 9)) < now - lease) then
+      mine[#mine + 1] = fields[j]
+      mine[#mine + 1] = sending
       claimed[#claimed + 1] = 1
     else
       claimed[#claimed + 1] = 0
     end
   end
+  if #mine > 0 then redis.call('HSET', KEYS[1], unpack(mine)) end
 end
 return claimed
 """
 
 
-# KEYS: deliveries, status, addressbook, alerted, crisis. ARGV: the counters' prefix, the
-# channel, the event, "1" to remember who an alert reached, then the deliveries as one JSON
-# list of [person, outcome, post or "", address if it reached them or "", island or ""]:
-# one argument, not five a delivery, each of which redis-py and Redis would handle apart.
+# KEYS: deliveries, status, addressbook, crisis. ARGV: the counters' prefix, the channel,
+# the event, then the deliveries as one flat JSON list, five strings each: person, outcome,
+# post or "", address if it reached them or "", island or "". One argument, not five a
+# delivery, each of which redis-py and Redis would handle apart; flat, as a list per
+# delivery costs Redis as much again to decode.
 # A delivery is settled and counted only if it had no outcome yet: a batch settled again (a
 # sender whose claim was taken over after its lease, or redis-py sending the script again
 # after a Redis restart cut off its reply) counts nothing twice.
 _SETTLE = """
-local prefix, channel, event, alerting = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
-local rows = cjson.decode(ARGV[5])
-local counts, book, alerted = {}, {}, {}
-for first = 1, #rows, 500 do
-  local last = math.min(first + 499, #rows)
+local prefix, channel, event = ARGV[1], ARGV[2], ARGV[3]
+local rows = cjson.decode(ARGV[4])
+local counts, book = {}, {}
+for first = 0, #rows / 5 - 1, 500 do
   local fields = {}
-  for i = first, last do fields[#fields + 1] = event .. '|' .. rows[i][1] .. '|' .. channel end
+  for i = first, math.min(first + 499, #rows / 5 - 1) do
+    fields[#fields + 1] = event .. '|' .. rows[i * 5 + 1] .. '|' .. channel
+  end
   local olds = redis.call('HMGET', KEYS[1], unpack(fields))
   local settled = {}
   for j = 1, #fields do
-    local old, row = olds[j], rows[first + j - 1]
+    local at, old = (first + j - 1) * 5, olds[j]
+    local outcome, post, address = rows[at + 2], rows[at + 3], rows[at + 4]
     if (not old) or string.sub(old, 1, 8) == 'sending:' then
       settled[#settled + 1] = fields[j]
-      settled[#settled + 1] = row[2]
-      local key = prefix .. row[2] .. ':' .. channel
-      counts[key] = (counts[key] or 0) + 1
-      if row[3] ~= '' then
-        local per_post = 'post:' .. row[3] .. ':' .. key
-        counts[per_post] = (counts[per_post] or 0) + 1
+      settled[#settled + 1] = outcome
+      local per_post = counts[outcome]
+      if not per_post then
+        per_post = {}
+        counts[outcome] = per_post
       end
+      per_post[post] = (per_post[post] or 0) + 1
     end
-    if row[4] ~= '' then
-      book[#book + 1] = channel .. ':' .. row[4]
-      book[#book + 1] = row[1] .. '|' .. row[3] .. '|' .. row[5]
-      if alerting then
-        alerted[#alerted + 1] = row[1] .. '|' .. channel
-        alerted[#alerted + 1] = event
-      end
+    if address ~= '' then
+      book[#book + 1] = channel .. ':' .. address
+      book[#book + 1] = rows[at + 1] .. '|' .. post .. '|' .. rows[at + 5]
     end
   end
   if #settled > 0 then redis.call('HSET', KEYS[1], unpack(settled)) end
 end
-for key, count in pairs(counts) do redis.call('HINCRBY', KEYS[2], key, count) end
-for _, entries in ipairs({{KEYS[3], book}, {KEYS[4], alerted}}) do
-  for first = 1, #entries[2], 1000 do
-    local last = math.min(first + 999, #entries[2])
-    redis.call('HSET', entries[1], unpack(entries[2], first, last))
+for outcome, per_post in pairs(counts) do
+  local key, total = prefix .. outcome .. ':' .. channel, 0
+  for post, count in pairs(per_post) do
+    total = total + count
+    if post ~= '' then redis.call('HINCRBY', KEYS[2], 'post:' .. post .. ':' .. key, count) end
   end
+  redis.call('HINCRBY', KEYS[2], key, total)
 end
-return redis.call('HGET', KEYS[5], 'state')
+for first = 1, #book, 1000 do
+  redis.call('HSET', KEYS[3], unpack(book, first, math.min(first + 999, #book)))
+end
+return redis.call('HGET', KEYS[4], 'state')
 """
 
 
@@ -101,11 +113,6 @@ def _in_flight(state: str | bytes | None) -> bool:
 
 def deliveries_key(crisis_id: str) -> str:
     return f"deliveries:{{{crisis_id}}}"
-
-
-def alerted_key(crisis_id: str) -> str:
-    """(person, channel) -> the last alert or update that reached them."""
-    return f"alerted:{{{crisis_id}}}"
 
 
 def addressbook_key(crisis_id: str) -> str:
@@ -173,12 +180,21 @@ class Ledger:
                 await asyncio.sleep(self.poll_s)
 
     async def alerted(self, crisis_id: str, channel: Channel, person_ids: list[str]) -> list[bool]:
+        """Whether an alert or update of the crisis reached each person on this channel:
+        read from their deliveries of its events (a handful), at the rare Cancel, rather
+        than written down again at each of the crisis's deliveries."""
         if not person_ids:
             return []
-        found = await self.redis.hmget(
-            alerted_key(crisis_id), [f"{p}|{channel.value}" for p in person_ids]
+        events = [str(e) for e in await self.redis.hkeys(events_key(crisis_id))]
+        if not events:
+            return [False] * len(person_ids)
+        states = await self.redis.hmget(
+            deliveries_key(crisis_id),
+            [f"{e}|{p}|{channel.value}" for p in person_ids for e in events],
         )
-        return [value is not None for value in found]
+        sent = [state == Outcome.SENT.value for state in states]
+        n = len(events)
+        return [any(sent[i : i + n]) for i in range(0, len(sent), n)]
 
     async def settle(
         self,
@@ -187,38 +203,29 @@ class Ledger:
         prefix: str,
         channel: Channel,
         settled: list[Settled],
-        alerting: bool = False,
     ) -> bool:
-        """`prefix` sets which counters move; `alerting` remembers who an alert reached,
-        for a later Cancel to correct. One script per batch, not commands per person.
-        Returns whether the crisis stood cancelled when these outcomes were recorded."""
+        """`prefix` sets which counters move. One script per batch, not commands per
+        person. Returns whether the crisis stood cancelled when these outcomes were
+        recorded."""
         if not settled:
             return False
-        rows = [
-            (
+        rows: list[str] = []
+        for person, outcome in settled:
+            rows += (
                 person.person_id,
                 outcome.value,
                 person.post_id or "",
                 person.address if outcome is Outcome.SENT else "",
                 person.island_id or "",
             )
-            for person, outcome in settled
-        ]
-        args: list[EncodableT] = [
-            prefix,
-            channel.value,
-            event_id,
-            "1" if alerting else "0",
-            compact_json.dumps(rows),
-        ]
+        args: list[EncodableT] = [prefix, channel.value, event_id, compact_json.dumps(rows)]
         keys = [
             deliveries_key(crisis_id),
             status_key(crisis_id),
             addressbook_key(crisis_id),
-            alerted_key(crisis_id),
             crisis_key(crisis_id),
         ]
         state = await self.settle_script(keys=keys, args=args)
-        for outcome, count in Counter(outcome.value for _, outcome in settled).items():
-            DELIVERIES.labels(channel.value, outcome).inc(count)  # counted once recorded
+        for value, count in Counter(outcome.value for _, outcome in settled).items():
+            DELIVERIES.labels(channel.value, value).inc(count)  # counted once recorded
         return bool(state == CANCELLED)

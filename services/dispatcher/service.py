@@ -200,7 +200,6 @@ class Dispatcher:
             crises.COUNTER_PREFIX[job.msg_type],
             channel,
             results,
-            alerting=job.msg_type is not MsgType.CANCEL,
         )
         outcomes: list[OutcomeRow] = []
         for recipient, outcome in results:
