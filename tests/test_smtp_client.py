@@ -3,14 +3,18 @@ arrives whole, over TLS, with the envelope pipelined."""
 
 import ssl
 from collections.abc import Iterator
+from email import message_from_bytes
 
 import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from schemas.alerts import Addressee
 from schemas.crisis import Channel
+from services.common import recipient_variables
 from services.common.config import Settings
+from services.dispatcher.delivery import Deliverer
 from services.dispatcher.messages import Message
 from services.dispatcher.sender import ProviderError, Sender
 from services.embedded.processes import free_port
@@ -20,6 +24,7 @@ from services.providers.smtp import OffersPipelining
 class Recording(OffersPipelining):
     def __init__(self) -> None:
         self.received: list[tuple[list[str], bool]] = []
+        self.contents: list[bytes] = []
         self.pipelined = False
 
     async def handle_RCPT(
@@ -32,6 +37,7 @@ class Recording(OffersPipelining):
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.received.append((list(envelope.rcpt_tos), session.ssl is not None))
+        self.contents.append(bytes(envelope.original_content or b""))
         return "250 OK"
 
 
@@ -81,3 +87,48 @@ async def test_a_relay_refusing_the_envelope_is_a_refused_send(
     with pytest.raises(ProviderError):
         await email.send(Channel.EMAIL, ["p@example.org"], Message("Alerte", "x"), "K")
     assert relay.received == []
+
+
+@pytest.mark.parametrize("unusual", [False, True])
+async def test_each_recipients_values_arrive_whole_within_mail_line_limits(
+    tls_relay: tuple[int, Recording], unusual: bool
+) -> None:
+    """The batch's recipient-variables header, as one reading the mail gets it."""
+    port, relay = tls_relay
+    email = sender(
+        f"mailto://127.0.0.1:{port}?from=alertes@vigie.local&to=alertes@vigie.local"
+        f"&bcc={{to}}&mode=starttls&verify=no&+{recipient_variables.HEADER}={{variables}}"
+    )
+    variables = {f"p{i}@example.org": {"token": f"tok.{i}-" * 15} for i in range(400)}
+    if unusual:
+        variables["p0@example.org"] = {"token": 'spaces, commas; "quotes" é'}
+    await email.send(
+        Channel.EMAIL, list(variables), Message("Alerte", "Restez chez vous."), "K", variables
+    )
+    [wire] = relay.contents
+    head = wire.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 998 for line in head.split(b"\r\n"))
+    read = message_from_bytes(wire)[recipient_variables.HEADER]
+    assert recipient_variables.decode(str(read)) == variables
+
+
+async def test_an_address_the_relay_cannot_take_fails_alone_instead_of_counting_as_sent(
+    tls_relay: tuple[int, Recording],
+) -> None:
+    """A non-ASCII address, and a relay without SMTPUTF8: the others still get the
+    message, and that person's delivery fails (reported, dead-lettered), instead of being
+    dropped from the batch while the batch counts as sent."""
+    port, relay = tls_relay
+    settings = Settings(  # type: ignore[arg-type]
+        email_url="mailto://127.0.0.1:{port}?from=alertes@vigie.local&to=alertes@vigie.local"
+        "&bcc={to}&mode=starttls&verify=no".replace("{port}", str(port)),
+        send_attempts=2,
+        retry_base_s=0.01,
+    )
+    deliverer = Deliverer(Sender(settings), settings)
+    people = [Addressee(person_id="P1", address="p1@example.org")]
+    people.append(Addressee(person_id="P2", address="élodie@exemple.fr"))
+    attempted = await deliverer.deliver(Channel.EMAIL, people, Message("Alerte", "x"), "K")
+    assert {a.recipient.person_id: a.sent for a in attempted} == {"P1": True, "P2": False}
+    reached = [r for recipients, _ in relay.received for r in recipients]
+    assert sorted(set(reached) - {"alertes@vigie.local"}) == ["p1@example.org"]

@@ -36,6 +36,13 @@ class ProviderUrl:
         self.parsed: dict[str, Any] = parsed
         self.plugin = NotificationManager()[parsed["schema"]]  # type: ignore[no-untyped-call]
         self.asset = apprise.AppriseAsset()
+        self.over_smtp = _sends_over_smtp(self.plugin)
+        # The recipients go in the email plugin's Bcc: they are then added to it as they
+        # are. The plugin would match each against its email grammar (two regular
+        # expressions, a sixth of an email batch), and drop one it finds wanting while
+        # the send still succeeds, so that person would count as reached. The directory
+        # checked each address on import; one the relay refuses fails as any refusal does.
+        self.bcc_batch = self.over_smtp and parsed.get("bcc") == _STAND_INS[TO]
 
     def notifier(self, addresses: list[str], values: dict[str, str]) -> Any:
         """The apprise plugin for these addresses; `values` fill the other placeholders.
@@ -46,11 +53,25 @@ class ProviderUrl:
         fields = _fill(self.parsed, addresses, {_STAND_INS[p]: v for p, v in filled.items()})
         if not self.plugin.enabled:
             return None
+        if self.bcc_batch:
+            fields["bcc"] = None
         try:
             notifier = self.plugin(**fields, tag=set(), asset=self.asset)
         except Exception:  # a plugin refusing these arguments: no notifier, a refused send
             return None
+        if self.bcc_batch:
+            notifier.bcc.update(addresses)
         return notifier if notifier.enabled else None
+
+
+def _sends_over_smtp(plugin: type) -> bool:
+    """Whether the plugin is apprise's email plugin (or one made from it), which sends
+    through the SMTP connection `smtp_client` fits."""
+    try:
+        from apprise.plugins.email.base import NotifyEmail
+    except ImportError:  # another apprise layout
+        return False
+    return issubclass(plugin, NotifyEmail)
 
 
 def _fill(value: Any, addresses: list[str], replacements: dict[str, str]) -> Any:

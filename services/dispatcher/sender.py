@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 
 from schemas.crisis import Channel
 from services.common import recipient_variables
@@ -64,24 +65,29 @@ class Sender:
         if url is None:
             raise ProviderError(f"no provider URL configured for {channel.value}")
         values = {KEY: key}
+        header: AbstractContextManager[str | None] = nullcontext()
         if url.merges:
             # Every address is named, with or without values: the relay sends a copy to
             # those it names, not to the batch's own "To".
             each = {address: (variables or {}).get(address, {}) for address in addresses}
-            values[VARIABLES] = recipient_variables.encode(each)
+            encoded = recipient_variables.encode(each)
+            header = smtp_client.prefolded(encoded) if url.over_smtp else nullcontext(encoded)
         loop = asyncio.get_running_loop()
-        try:
-            with PROVIDER_SECONDS.labels(channel.value).time():
-                ok = await asyncio.wait_for(
-                    loop.run_in_executor(
-                        _EXECUTORS[channel], _notify, url, addresses, values, message
-                    ),
-                    self.timeout_s,
-                )
-        except TimeoutError:
-            raise ProviderError(
-                f"{channel.value} provider did not answer within {self.timeout_s:.0f} s"
-            ) from None
+        with header as merged:
+            if merged is not None:
+                values[VARIABLES] = merged
+            try:
+                with PROVIDER_SECONDS.labels(channel.value).time():
+                    ok = await asyncio.wait_for(
+                        loop.run_in_executor(
+                            _EXECUTORS[channel], _notify, url, addresses, values, message
+                        ),
+                        self.timeout_s,
+                    )
+            except TimeoutError:
+                raise ProviderError(
+                    f"{channel.value} provider did not answer within {self.timeout_s:.0f} s"
+                ) from None
         if not ok:
             raise ProviderError(f"{channel.value} provider refused the message")
 
@@ -98,4 +104,9 @@ def _notify(
     if notifier is None:
         return False
     notifier.request_rate_per_sec = 0  # our own rate limiter decides the pace
-    return bool(notifier.notify(title=message.title, body=message.body))
+    try:
+        return bool(notifier.notify(title=message.title, body=message.body))
+    except Exception as error:  # a plugin that fails on a recipient: a refused send, which
+        # is retried one by one, never a job read again and again
+        log.warning("%s refused the message: %s", type(notifier).__name__, type(error).__name__)
+        return False
