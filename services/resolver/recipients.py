@@ -2,9 +2,10 @@
 
 import logging
 from collections import Counter
+from collections.abc import Iterable
 
 import numpy as np
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from schemas.alerts import Addressee, Recipient
 from schemas.crisis import Channel
@@ -12,6 +13,7 @@ from services.resolver.directory_view import DirectoryView
 from services.resolver.people import Person
 
 log = logging.getLogger("vigie.resolver")
+_ADDRESSEES = TypeAdapter(list[Addressee])
 _CONTACT_FIELD = {Channel.SMS: "sms", Channel.EMAIL: "email", Channel.PUSH: "push_token"}
 
 
@@ -25,18 +27,31 @@ def addressees(
     lons = np.fromiter((p["location"]["lon"] for p in people), float, len(people))
     lats = np.fromiter((p["location"]["lat"] for p in people), float, len(people))
     islands, posts = view.place(lons, lats, [p.get("country") for p in people])
-    reached = 0
+    owners: list[tuple[int, Channel]] = []
+    rows: list[dict[str, object]] = []
+    for index, (person, island_id, post_id) in enumerate(zip(people, islands, posts, strict=True)):
+        for channel, address in _reachable(person, channels):
+            owners.append((index, channel))
+            rows.append(
+                {
+                    "person_id": person.get("id"),
+                    "address": address,
+                    "language": person.get("language") or "fr",
+                    "post_id": post_id,
+                    "island_id": island_id,
+                    "trip_id": person.get("trip_id"),
+                }
+            )
+    reached: set[int] = set()
     targeted: Counter[tuple[str | None, Channel]] = Counter()
-    for person, island_id, post_id in zip(people, islands, posts, strict=True):
-        mine = _on_channels(person, channels, island_id, post_id)
-        for channel, addressee in mine:
-            found[channel].append(addressee)
-            targeted[(post_id, channel)] += 1
-        reached += bool(mine)
+    for (index, channel), addressee in _valid(owners, rows, people):
+        found[channel].append(addressee)
+        targeted[(posts[index], channel)] += 1
+        reached.add(index)
     # Counted per chunk, not per person: a crisis names 100,000 people.
     counts["people"] += len(people)
-    if reached < len(people):
-        counts["unreachable"] += len(people) - reached
+    if len(reached) < len(people):
+        counts["unreachable"] += len(people) - len(reached)
     for post_id, n in Counter(posts).items():
         counts[f"post:{post_id}:people"] += n
     for island_id, n in Counter(islands).items():
@@ -47,32 +62,24 @@ def addressees(
     return found
 
 
-def _on_channels(
-    person: Person, channels: list[Channel], island_id: str | None, post_id: str | None
-) -> list[tuple[Channel, Addressee]]:
-    """The person on each channel they can be reached on; none for a record that is not a
-    valid recipient: it is skipped, never the crisis. Each validated as a whole by
-    pydantic-core, which takes less than model_construct."""
-    on: list[tuple[Channel, Addressee]] = []
-    for channel, address in _reachable(person, channels):
-        try:
-            addressee = Addressee.model_validate(
-                {
-                    "person_id": person.get("id"),
-                    "address": address,
-                    "language": person.get("language") or "fr",
-                    "post_id": post_id,
-                    "island_id": island_id,
-                    "trip_id": person.get("trip_id"),
-                }
-            )
-        except ValidationError:
+def _valid(
+    owners: list[tuple[int, Channel]], rows: list[dict[str, object]], people: list[Person]
+) -> Iterable[tuple[tuple[int, Channel], Addressee]]:
+    """The rows as addressees, a chunk validated in one call (a third of the time of a
+    call a row). A record that is not a valid recipient is skipped, on every channel,
+    never the crisis."""
+    try:
+        return zip(owners, _ADDRESSEES.validate_python(rows), strict=True)
+    except ValidationError as error:
+        bad = {owners[int(e["loc"][0])][0] for e in error.errors()}
+        for index in sorted(bad):
             log.warning(
-                "skipped a directory record that is not a valid recipient: %s", person.get("id")
+                "skipped a directory record that is not a valid recipient: %s",
+                people[index].get("id"),
             )
-            return []
-        on.append((channel, addressee))
-    return on
+        kept = [i for i, (index, _) in enumerate(owners) if index not in bad]
+        valid = _ADDRESSEES.validate_python([rows[i] for i in kept])
+        return zip([owners[i] for i in kept], valid, strict=True)
 
 
 def to_recipient(
