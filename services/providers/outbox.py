@@ -23,18 +23,21 @@ RULES = "outbox:rules"  # address -> remaining failures ("-1": always)
 KEY_TTL_S = 7 * 86_400
 
 # KEYS: the addresses that already got this key, the log, the suppressed counter.
-# ARGV[1]: the log entry for every address; ARGV[2..]: the addresses. One script, so an
-# address is never marked as received without its log entry (Redis stopping in between
-# would lose it for good: the retry is a repeat). Returns how many were repeats.
+# ARGV[1]: the log entry for every address; ARGV[2]: the addresses, as a JSON list (one
+# argument: redis-py packs each argument in Python, which cost more than the rest of a
+# record). One script, so an address is never marked as received without its log entry
+# (Redis stopping in between would lose it for good: the retry is a repeat). Returns how
+# many were repeats.
 _RECORD = f"""
+local addresses = cjson.decode(ARGV[2])
 local fresh, taken = {{}}, {{}}
-for first = 2, #ARGV, 500 do
-  local last = math.min(first + 499, #ARGV)
-  local seen = redis.call('SMISMEMBER', KEYS[1], unpack(ARGV, first, last))
+for first = 1, #addresses, 500 do
+  local last = math.min(first + 499, #addresses)
+  local seen = redis.call('SMISMEMBER', KEYS[1], unpack(addresses, first, last))
   for i = first, last do
-    if seen[i - first + 1] == 0 and not taken[ARGV[i]] then
-      taken[ARGV[i]] = true
-      fresh[#fresh + 1] = ARGV[i]
+    if seen[i - first + 1] == 0 and not taken[addresses[i]] then
+      taken[addresses[i]] = true
+      fresh[#fresh + 1] = addresses[i]
     end
   end
 end
@@ -42,7 +45,7 @@ for first = 1, #fresh, 500 do
   redis.call('SADD', KEYS[1], unpack(fresh, first, math.min(first + 499, #fresh)))
 end
 redis.call('EXPIRE', KEYS[1], {KEY_TTL_S})
-local suppressed = #ARGV - 1 - #fresh
+local suppressed = #addresses - #fresh
 if suppressed == 0 then
   redis.call('RPUSH', KEYS[2], ARGV[1])
 elseif #fresh > 0 then
@@ -96,7 +99,9 @@ def record(
         redis.rpush(LOG, json.dumps(entry))
         return 0
     seen = f"outbox:seen:{channel}:{key}"
-    return int(redis.eval(_RECORD, 3, seen, LOG, SUPPRESSED, json.dumps(entry), *addresses))
+    return int(
+        redis.eval(_RECORD, 3, seen, LOG, SUPPRESSED, json.dumps(entry), json.dumps(addresses))
+    )
 
 
 def read_log(entries: Iterable[str | bytes]) -> list[Received]:
