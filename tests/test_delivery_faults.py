@@ -21,7 +21,7 @@ from tests.helpers import import_directory, publish, running, service_process
 def slow_settings(settings: Settings) -> Settings:
     """Providers throttled so a fan-out lasts a few seconds; short claim lease."""
     return settings.model_copy(
-        update={"rate_limits": {"sms": 2_500, "email": 2_500, "push": 2_500}, "claim_lease_s": 2.0}
+        update={"rate_limits": {"sms": 1_500, "email": 1_500, "push": 1_500}, "claim_lease_s": 2.0}
     )
 
 
