@@ -115,6 +115,11 @@ def deliveries_key(crisis_id: str) -> str:
     return f"deliveries:{{{crisis_id}}}"
 
 
+def _field(event_id: str, person_id: str, channel: Channel) -> str:
+    """A delivery's field in the deliveries hash, as the scripts write it too."""
+    return f"{event_id}|{person_id}|{channel.value}"
+
+
 def addressbook_key(crisis_id: str) -> str:
     """channel:address -> person, to show who received what (`vigie outbox`)."""
     return f"addressbook:{{{crisis_id}}}"
@@ -173,7 +178,7 @@ class Ledger:
             if not others:
                 return
             states = await self.redis.hmget(
-                deliveries_key(crisis_id), [f"{event_id}|{p}|{channel.value}" for p in others]
+                deliveries_key(crisis_id), [_field(event_id, p, channel) for p in others]
             )
             pending = [p for p, state in zip(others, states, strict=True) if _in_flight(state)]
             if pending:
@@ -190,7 +195,7 @@ class Ledger:
             return [False] * len(person_ids)
         states = await self.redis.hmget(
             deliveries_key(crisis_id),
-            [f"{e}|{p}|{channel.value}" for p in person_ids for e in events],
+            [_field(e, p, channel) for p in person_ids for e in events],
         )
         sent = [state == Outcome.SENT.value for state in states]
         n = len(events)

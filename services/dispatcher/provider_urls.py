@@ -12,6 +12,7 @@ from apprise.manager_plugins import NotificationManager
 from apprise.plugins import url_to_dict
 
 from services.common.config import ConfigurationError
+from services.dispatcher import smtp_client
 
 TO, KEY, VARIABLES = "{to}", "{key}", "{variables}"
 _STAND_INS = {TO: "vigie-to@to.invalid", KEY: "vigie-key", VARIABLES: "vigie-variables"}
@@ -36,7 +37,7 @@ class ProviderUrl:
         self.parsed: dict[str, Any] = parsed
         self.plugin = NotificationManager()[parsed["schema"]]  # type: ignore[no-untyped-call]
         self.asset = apprise.AppriseAsset()
-        self.over_smtp = _sends_over_smtp(self.plugin)
+        self.over_smtp = smtp_client.fits(self.plugin)
         # The recipients go in the email plugin's Bcc: they are then added to it as they
         # are. The plugin would match each against its email grammar (two regular
         # expressions, a sixth of an email batch), and drop one it finds wanting while
@@ -62,16 +63,6 @@ class ProviderUrl:
         if self.bcc_batch:
             notifier.bcc.update(addresses)
         return notifier if notifier.enabled else None
-
-
-def _sends_over_smtp(plugin: type) -> bool:
-    """Whether the plugin is apprise's email plugin (or one made from it), which sends
-    through the SMTP connection `smtp_client` fits."""
-    try:
-        from apprise.plugins.email.base import NotifyEmail
-    except ImportError:  # another apprise layout
-        return False
-    return issubclass(plugin, NotifyEmail)
 
 
 def _fill(value: Any, addresses: list[str], replacements: dict[str, str]) -> Any:

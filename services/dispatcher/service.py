@@ -22,7 +22,7 @@ from services.common.config import ConfigurationError
 from services.common.recipient_variables import placeholder
 from services.common.runtime import Runtime
 from services.dispatcher.delivery import Attempted, Deliverer, Personal
-from services.dispatcher.ledger import Ledger
+from services.dispatcher.ledger import Ledger, Settled
 from services.dispatcher.messages import ANSWERS_MARKER, Merged, Message, answer_block, render
 from services.dispatcher.notices import NoticeDispatcher
 from services.dispatcher.posts import PostBook
@@ -190,7 +190,7 @@ class Dispatcher:
         job: AlertJob,
         event: CrisisEvent,
         channel: Channel,
-        results: list[tuple[Addressee, Outcome]],
+        results: list[Settled],
         attempts: dict[str, Attempted] | None = None,
     ) -> tuple[list[OutcomeRow], bool]:
         """The outcomes, and whether the crisis stood cancelled when they were recorded."""

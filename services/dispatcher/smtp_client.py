@@ -34,16 +34,16 @@ _STAND_IN = "vigie-prefolded-"
 _FOLDED_LINE = 900  # a folded line's longest, header name aside: mail lines stop at 998
 _prefolded: dict[str, str] = {}
 _numbers = itertools.count()
-_installed = False
+_fitted: type | None = None  # the email plugin `install()` fitted, if it could
 
 
 @contextmanager
 def prefolded(value: str) -> Iterator[str]:
-    """What to give apprise for a header whose value is already folded for the wire: a
-    short stand-in, which the connection swaps for the value as the message goes out.
-    Only a value in ASCII, folded into short lines (CRLF and a space), is set aside; any
-    other is given as it is, for the mail writer to fold."""
-    if not (_installed and value.isascii() and _is_folded(value)):
+    """For a plugin that `fits`: what to give apprise for a header whose value is already
+    folded for the wire. That is a short stand-in, which the connection swaps for the value
+    as the message goes out. Only a value in ASCII, folded into short lines (CRLF and a
+    space), is set aside; any other is given as it is, for the mail writer to fold."""
+    if not (value.isascii() and _is_folded(value)):
         yield value
         return
     stand_in = f"{_STAND_IN}{next(_numbers)}"
@@ -227,8 +227,14 @@ def header_charset(text: str) -> str | None:
     return None if not text or text.isascii() else "utf-8"
 
 
+def fits(plugin: type) -> bool:
+    """Whether the plugin is the email plugin (or one made from it) whose SMTP connection
+    `install()` fitted."""
+    return _fitted is not None and issubclass(plugin, _fitted)
+
+
 def install() -> None:
-    global _installed
+    global _fitted
     try:
         from apprise.plugins.email import smtp
         from apprise.plugins.email.base import NotifyEmail
@@ -240,4 +246,5 @@ def install() -> None:
         vars(smtp)["ssl"] = TlsContextPerThread(ssl)
     if getattr(smtp, "smtplib", None) is smtplib:
         vars(smtp)["smtplib"] = _Smtplib()
-    _installed = isinstance(vars(smtp).get("smtplib"), _Smtplib)
+    if isinstance(vars(smtp).get("smtplib"), _Smtplib):
+        _fitted = NotifyEmail

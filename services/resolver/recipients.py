@@ -30,18 +30,12 @@ def addressees(
     owners: list[tuple[int, Channel]] = []
     rows: list[dict[str, object]] = []
     for index, (person, island_id, post_id) in enumerate(zip(people, islands, posts, strict=True)):
-        for channel, address in _reachable(person, channels):
-            owners.append((index, channel))
-            rows.append(
-                {
-                    "person_id": person.get("id"),
-                    "address": address,
-                    "language": person.get("language") or "fr",
-                    "post_id": post_id,
-                    "island_id": island_id,
-                    "trip_id": person.get("trip_id"),
-                }
-            )
+        reachable = _reachable(person, channels)
+        if reachable:
+            who = _who(person, island_id, post_id)
+            for channel, address in reachable:
+                owners.append((index, channel))
+                rows.append({**who, "address": address})
     reached: set[int] = set()
     targeted: Counter[tuple[str | None, Channel]] = Counter()
     for (index, channel), addressee in _valid(owners, rows, people):
@@ -94,21 +88,24 @@ def to_recipient(
     usable = [channel for channel, _ in _reachable(person, channels)]
     try:
         return Recipient.model_validate(
-            {
-                "person_id": person.get("id"),
-                "trip_id": person.get("trip_id"),
-                "language": person.get("language") or "fr",
-                "post_id": post_id,
-                "island_id": island_id,
-                "contacts": contacts,
-                "channels": usable,
-            }
+            {**_who(person, island_id, post_id), "contacts": contacts, "channels": usable}
         )
     except ValidationError:
         log.warning(
             "skipped a directory record that is not a valid recipient: %s", person.get("id")
         )
         return None
+
+
+def _who(person: Person, island_id: str | None, post_id: str | None) -> dict[str, object]:
+    """A recipient's fields that do not depend on the channel."""
+    return {
+        "person_id": person.get("id"),
+        "trip_id": person.get("trip_id"),
+        "language": person.get("language") or "fr",
+        "post_id": post_id,
+        "island_id": island_id,
+    }
 
 
 def _reachable(person: Person, channels: list[Channel]) -> list[tuple[Channel, str]]:
