@@ -5,13 +5,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas.alerts import Addressee, AlertJob, LeaderAlert, ReservistCandidates
 from schemas.crisis import Channel
-from schemas.topics import ALERT_JOBS, ALERT_JOBS_PRIORITY, LEADER_ALERTS, RESERVIST_CANDIDATES
+from schemas.topics import (
+    ALERT_JOBS,
+    ALERT_JOBS_PRIORITY,
+    LEADER_ALERTS,
+    RESERVIST_CANDIDATES,
+    Topic,
+)
 from services.common import crises
 from services.common.bus_reader import read_models, wait_for_models
 from services.common.config import Settings
+from services.common.transport import kafka_client_options
 from tests.events import event_json
 from tests.helpers import import_marrakech, publish, running
 
@@ -112,6 +120,36 @@ async def test_a_damaged_directory_record_is_skipped_and_everyone_else_is_reache
     assert set(people) == {"N-IN", "N-SMS-ONLY", "N-TRAVELLER", "N-BOTH"}
     status = redis_client.hgetall(crises.status_key("QUAKE-1"))
     assert status["people"] == "6" and status["unreachable"] == "2"
+
+
+async def test_a_crisis_s_jobs_are_shared_evenly_among_the_dispatcher_partitions(
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    """Each dispatcher replica reads a share of the partitions: a crisis's jobs are spread
+    one a partition in turn, so no replica gets more than its share to send."""
+    await import_marrakech(settings, tmp_path)
+    one_a_job = settings.model_copy(update={"job_size": 1})
+    deliveries = await _resolve(one_a_job, event_json("QUAKE-1"), leaders=2)
+    sms_jobs = sum(channel is Channel.SMS for channel, _ in deliveries)
+    assert sms_jobs == 5
+    per_partition = await _messages_per_partition(settings, ALERT_JOBS_PRIORITY[Channel.SMS])
+    assert sorted(per_partition) == [0, 0, 0, 1, 1, 1, 1, 1]
+
+
+async def _messages_per_partition(settings: Settings, topic: Topic) -> list[int]:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, **kafka_client_options(settings)
+    )
+    await consumer.start()
+    try:
+        name = settings.topic(topic)
+        partitions = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
+        starts = await consumer.beginning_offsets(partitions)
+        ends = await consumer.end_offsets(partitions)
+        return [ends[p] - starts[p] for p in partitions]
+    finally:
+        await consumer.stop()
 
 
 async def test_islands_meeting_the_area_bring_their_leaders_even_when_only_touching(

@@ -1,11 +1,12 @@
 """Create Vigie's topics on a broker (idempotent)."""
 
 import contextlib
+from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from schemas.topics import ALL_TOPICS
+from schemas.topics import ALL_TOPICS, Topic
 from services.common.config import Settings
 from services.common.transport import kafka_client_options
 
@@ -28,3 +29,22 @@ async def create_topics(settings: Settings, replication: int = 1) -> None:
                 await admin.create_topics(wanted)
     finally:
         await admin.close()
+
+
+async def partition_counts(settings: Settings, topics: Iterable[Topic]) -> dict[Topic, int]:
+    """How many partitions each of these topics has on the broker; a topic the broker does
+    not hold (or will not describe) is left out."""
+    names = {settings.topic(t): t for t in topics}
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap, **kafka_client_options(settings)
+    )
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(names))
+    finally:
+        await admin.close()
+    return {
+        names[found["topic"]]: len(found["partitions"])
+        for found in described
+        if found["topic"] in names and not found["error_code"] and found["partitions"]
+    }

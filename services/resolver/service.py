@@ -1,6 +1,7 @@
 """The resolver consumer group: crisis.accepted -> fan-out jobs, leader alerts, candidates."""
 
 import logging
+import zlib
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -14,11 +15,13 @@ from schemas.topics import (
     CRISIS_ACCEPTED,
     LEADER_ALERTS,
     RESERVIST_CANDIDATES,
+    Topic,
 )
 from services.common import crises
 from services.common.in_flight import InFlight
 from services.common.metrics import JOBS, RECIPIENTS
 from services.common.runtime import Runtime
+from services.common.topic_admin import partition_counts
 from services.directory.records import IslandRow
 from services.resolver.directory_view import DirectoryCache, DirectoryView
 from services.resolver.gate import Gate
@@ -36,6 +39,7 @@ class Resolver:
         self.rt = rt
         self.cache = DirectoryCache(rt.redis)
         self.gate = Gate(rt.redis, rt.settings.approval_above_people)
+        self.partitions: dict[Topic, int] = {}
 
     async def handle(self, event: CrisisEvent) -> None:
         # Before the event is recorded: a held Update must not supersede the alert in force.
@@ -90,6 +94,7 @@ class Resolver:
         size = self.rt.settings.job_size
         pending: dict[Channel, list[Addressee]] = {channel: [] for channel in Channel}
         published: Counter[Channel] = Counter()
+        start = zlib.crc32(event.identifier.encode())
 
         async def publish(channel: Channel, batch: list[Addressee]) -> None:
             job_id = f"{event.identifier}:{channel.value}:{published[channel]}"
@@ -103,8 +108,13 @@ class Resolver:
                 recipients=batch,
                 created_at=datetime.now(UTC),
             )
-            topic = self.rt.topic(topics[channel])
-            publishing = self.rt.broker.publish(job, topic, key=job_id.encode())
+            topic = topics[channel]
+            publishing = self.rt.broker.publish(
+                job,
+                self.rt.topic(topic),
+                key=job_id.encode(),
+                partition=self._spread(topic, start + published[channel]),
+            )
             await in_flight.add(publishing)
             published[channel] += 1
             JOBS.labels(lane).inc()
@@ -124,6 +134,20 @@ class Resolver:
                 await publish(channel, waiting)
         await in_flight.drain()
         return sum(published.values())
+
+    def _spread(self, topic: Topic, n: int) -> int | None:
+        """The partition of a crisis's n-th job on a topic: its jobs go round the topic's
+        partitions (from a place set by the event). Each dispatcher replica holds a share
+        of the partitions, and hashing the job's key gave some a quarter more jobs than
+        others, whose replica then finished last, alone. Jobs need no order between them.
+        None (the key decides) for a topic whose partitions are not known."""
+        count = self.partitions.get(topic)
+        return n % count if count else None
+
+    async def learn_partitions(self) -> None:
+        self.partitions = await partition_counts(
+            self.rt.settings, [*ALERT_JOBS.values(), *ALERT_JOBS_PRIORITY.values()]
+        )
 
     def _islands(self, area: TargetArea, view: DirectoryView) -> list[IslandRow]:
         found = {i.id: i for i in view.islands_meeting(area.shape)} if area.shape else {}
@@ -198,6 +222,7 @@ class Resolver:
 def register(rt: Runtime) -> None:
     resolver = Resolver(rt)
     rt.startup.append(resolver.cache.current)
+    rt.startup.append(resolver.learn_partitions)
 
     @rt.subscribe(CRISIS_ACCEPTED, STAGE)
     async def resolve(event: CrisisEvent) -> None:
