@@ -98,6 +98,12 @@ async def test_provider_always_failing_is_reported_and_dead_lettered_others_stil
     assert all(
         N_IN_EMAIL not in x.payload and sms_of("N-IN") not in x.payload for x in letters
     )  # contact points never in clear
+    reports = await read_models(settings, DELIVERY_REPORTS, DeliveryReport)
+    sms = {o.person_id: o for r in reports if r.channel == "sms" for o in r.outcomes}
+    assert sorted(sms) == ["N-BOTH", "N-IN", "N-IN-EN", "N-SMS-ONLY", "N-TRAVELLER"]
+    failed = sms.pop("N-IN")
+    assert (failed.outcome, failed.attempts) == (Outcome.FAILED, 4) and failed.error
+    assert {(o.outcome, o.attempts, o.error) for o in sms.values()} == {(Outcome.SENT, 1, None)}
 
 
 async def test_same_event_twice_and_a_replayed_job_send_once(
