@@ -8,8 +8,7 @@ local SMTP server does the same.
 
 import json
 import re
-
-from services.common import compact_json
+from json.encoder import encode_basestring_ascii
 
 HEADER = "X-Mailgun-Recipient-Variables"
 _PLACEHOLDER = re.compile(r"%recipient\.([A-Za-z0-9_]+)%")
@@ -19,6 +18,8 @@ def placeholder(name: str) -> str:
     return f"%recipient.{name}%"
 
 
+# A string's JSON, as `json.dumps` writes it: a batch's header holds thousands.
+_text = encode_basestring_ascii
 # A mail line may not pass 998 characters; a header line is folded before this length.
 LINE_LIMIT = 900
 
@@ -34,7 +35,12 @@ def encode(variables: dict[str, dict[str, str]]) -> str:
     line: list[str] = []
     length = 0
     for address, values in variables.items():
-        entry = f"{json.dumps(address)}:{compact_json.dumps(values)}"
+        entry = (
+            _text(address)
+            + ":{"
+            + ",".join(f"{_text(k)}:{_text(v)}" for k, v in values.items())
+            + "}"
+        )
         if line and length + len(entry) + 1 > LINE_LIMIT:
             lines.append(",".join(line))
             line, length = [], 0
@@ -46,8 +52,13 @@ def encode(variables: dict[str, dict[str, str]]) -> str:
 
 
 def decode(header: str) -> dict[str, dict[str, str]]:
-    decoded: dict[str, dict[str, str]] = json.loads(unfold(header))
-    return decoded
+    return parse(unfold(header))
+
+
+def parse(unfolded: str) -> dict[str, dict[str, str]]:
+    """The variables, from the header's value once unfolded."""
+    parsed: dict[str, dict[str, str]] = json.loads(unfolded)
+    return parsed
 
 
 def unfold(header: str) -> str:

@@ -81,8 +81,11 @@ def record(
     body: str,
     key: str,
     variables: dict[str, dict[str, str]] | None = None,
+    variables_json: str | None = None,
 ) -> int:
-    """Record one message to each address; returns how many were repeats (suppressed)."""
+    """Record one message to each address; returns how many were repeats (suppressed).
+    `variables_json`, when at hand, is `variables` as JSON, naming these addresses alone:
+    kept as it is, rather than encoded again (a tenth of the SMTP server's time)."""
     if not addresses:
         return 0
     entry: dict[str, Any] = {
@@ -93,15 +96,16 @@ def record(
         "key": key,
         "at": time.time(),
     }
-    if variables:
+    if variables and variables_json is None:
         entry["variables"] = {a: variables.get(a, {}) for a in addresses}
+    encoded = json.dumps(entry)
+    if variables and variables_json is not None:
+        encoded = f'{encoded[:-1]}, "variables": {variables_json}}}'
     if not key:
-        redis.rpush(LOG, json.dumps(entry))
+        redis.rpush(LOG, encoded)
         return 0
     seen = f"outbox:seen:{channel}:{key}"
-    return int(
-        redis.eval(_RECORD, 3, seen, LOG, SUPPRESSED, json.dumps(entry), json.dumps(addresses))
-    )
+    return int(redis.eval(_RECORD, 3, seen, LOG, SUPPRESSED, encoded, json.dumps(addresses)))
 
 
 def read_log(entries: Iterable[str | bytes]) -> list[Received]:

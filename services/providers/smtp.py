@@ -63,11 +63,14 @@ class RecordingHandler(OffersPipelining):
         message = message_from_bytes(content)
         text = _text(message)
         header = message.get(recipient_variables.HEADER)
-        variables = recipient_variables.decode(str(header)) if header else None
+        variables_json = recipient_variables.unfold(str(header)) if header else None
+        variables = recipient_variables.parse(variables_json) if variables_json else None
         recipients = list(envelope.rcpt_tos)
         if variables is not None:
             # The batch's own "To" (the sender, for privacy) gets no copy of its own.
             recipients = [r for r in recipients if r in variables]
+            if variables.keys() != set(recipients):
+                variables_json = None  # it names others: only these addresses' are kept
         outbox.record(
             self.redis,
             "email",
@@ -76,6 +79,7 @@ class RecordingHandler(OffersPipelining):
             text,
             str(message.get("Idempotency-Key", "")),
             variables,
+            variables_json,
         )
         return "250 Message accepted for delivery"
 
