@@ -69,13 +69,23 @@ async def test_a_batch_reaches_a_starttls_relay_whole_with_its_envelope_pipeline
         "&bcc={to}&mode=starttls&verify=no"
     )
     people = [f"p{i}@example.org" for i in range(300)]
+    # Lines that start with a dot travel dot-stuffed (RFC 5321 4.5.2) and arrive as sent.
+    text = "Restez chez vous.\n.\n..Deux points.\r\nFin."
     for _ in range(2):  # the second message may reuse a thread's TLS context
-        await email.send(Channel.EMAIL, people, Message("Alerte", "Restez chez vous."), "K")
+        await email.send(Channel.EMAIL, people, Message("Alerte", text), "K")
     assert len(relay.received) == 2
     for recipients, over_tls in relay.received:
         assert over_tls
         assert sorted(recipients) == sorted([*people, "alertes@vigie.local"])
     assert relay.pipelined
+    # The HTML part keeps the text's lines (the plain one is made from it).
+    [html] = [
+        part.get_payload(decode=True)
+        for part in message_from_bytes(relay.contents[0]).walk()
+        if part.get_content_type() == "text/html"
+    ]
+    assert isinstance(html, bytes)
+    assert html.decode().splitlines() == ["Restez chez vous.", ".", "..Deux points.", "Fin."]
 
 
 async def test_a_relay_refusing_the_envelope_is_a_refused_send(
