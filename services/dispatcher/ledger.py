@@ -8,7 +8,6 @@ Counters move in the same transaction as the settled state, so they count each o
 
 import asyncio
 import time
-from collections import Counter
 from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
@@ -215,14 +214,16 @@ class Ledger:
         if not settled:
             return False
         rows: list[str] = []
+        tally = dict.fromkeys(Outcome, 0)
         for person, outcome in settled:
             rows += (
                 person.person_id,
-                outcome.value,
+                outcome,  # a str: the JSON holds its value
                 person.post_id or "",
                 person.address if outcome is Outcome.SENT else "",
                 person.island_id or "",
             )
+            tally[outcome] += 1
         args: list[EncodableT] = [prefix, channel.value, event_id, compact_json.dumps(rows)]
         keys = [
             deliveries_key(crisis_id),
@@ -231,6 +232,7 @@ class Ledger:
             crisis_key(crisis_id),
         ]
         state = await self.settle_script(keys=keys, args=args)
-        for value, count in Counter(outcome.value for _, outcome in settled).items():
-            DELIVERIES.labels(channel.value, value).inc(count)  # counted once recorded
+        for outcome, count in tally.items():
+            if count:
+                DELIVERIES.labels(channel.value, outcome.value).inc(count)  # once recorded
         return bool(state == CANCELLED)

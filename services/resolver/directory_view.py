@@ -53,14 +53,18 @@ class DirectoryView:
         islands: list[str | None] = [None] * len(points)
         posts: list[str | None] = [None] * len(points)
         # "intersects": a home on an island's edge belongs to it; the first island found wins.
-        for point_index, island_index in self.island_tree.query(points, predicate="intersects").T:
+        # The hits as Python ints (`tolist`): walking the array itself makes numpy scalars,
+        # a tenth of the resolver's time.
+        on_islands, island_indexes = self.island_tree.query(points, predicate="intersects").tolist()
+        for point_index, island_index in zip(on_islands, island_indexes, strict=True):
             if islands[point_index] is None:
                 island = self.islands[island_index]
                 islands[point_index] = island.id
                 posts[point_index] = island.post_id
-        for point_index, district_index in self.district_tree.query(
+        in_districts, district_indexes = self.district_tree.query(
             points, predicate="intersects"
-        ).T:
+        ).tolist()
+        for point_index, district_index in zip(in_districts, district_indexes, strict=True):
             if posts[point_index] is None:
                 posts[point_index] = self.district_posts[district_index].id
         for i, country in enumerate(countries):
