@@ -145,9 +145,14 @@ class Resolver:
         return n % count if count else None
 
     async def learn_partitions(self) -> None:
-        self.partitions = await partition_counts(
-            self.rt.settings, [*ALERT_JOBS.values(), *ALERT_JOBS_PRIORITY.values()]
-        )
+        topics = [*ALERT_JOBS.values(), *ALERT_JOBS_PRIORITY.values()]
+        self.partitions = await partition_counts(self.rt.settings, topics)
+        if unknown := [self.rt.topic(t) for t in topics if t not in self.partitions]:
+            log.warning(
+                "partitions of %s unknown: their jobs go by key hash, which may load "
+                "dispatcher replicas unevenly",
+                ", ".join(unknown),
+            )
 
     def _islands(self, area: TargetArea, view: DirectoryView) -> list[IslandRow]:
         found = {i.id: i for i in view.islands_meeting(area.shape)} if area.shape else {}
