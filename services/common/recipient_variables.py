@@ -8,7 +8,8 @@ local SMTP server does the same.
 
 import json
 import re
-from json.encoder import encode_basestring_ascii
+
+from services.common.compact_json import string as _text
 
 HEADER = "X-Mailgun-Recipient-Variables"
 _PLACEHOLDER = re.compile(r"%recipient\.([A-Za-z0-9_]+)%")
@@ -18,8 +19,6 @@ def placeholder(name: str) -> str:
     return f"%recipient.{name}%"
 
 
-# A string's JSON, as `json.dumps` writes it: a batch's header holds thousands.
-_text = encode_basestring_ascii
 # A mail line may not pass 998 characters; a header line is folded before this length.
 LINE_LIMIT = 900
 

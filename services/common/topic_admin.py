@@ -1,7 +1,8 @@
-"""Create Vigie's topics on a broker (idempotent)."""
+"""Create Vigie's topics on a broker (idempotent), and read how they are laid out."""
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -11,12 +12,20 @@ from services.common.config import Settings
 from services.common.transport import kafka_client_options
 
 
-async def create_topics(settings: Settings, replication: int = 1) -> None:
+@asynccontextmanager
+async def _admin(settings: Settings) -> AsyncIterator[AIOKafkaAdminClient]:
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap, **kafka_client_options(settings)
     )
     await admin.start()
     try:
+        yield admin
+    finally:
+        await admin.close()
+
+
+async def create_topics(settings: Settings, replication: int = 1) -> None:
+    async with _admin(settings) as admin:
         existing = set(await admin.list_topics())
         wanted = [
             NewTopic(settings.topic(t), t.partitions, replication, topic_configs=t.configs)
@@ -27,22 +36,14 @@ async def create_topics(settings: Settings, replication: int = 1) -> None:
             # Another replica may create them at the same moment.
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted)
-    finally:
-        await admin.close()
 
 
 async def partition_counts(settings: Settings, topics: Iterable[Topic]) -> dict[Topic, int]:
     """How many partitions each of these topics has on the broker; a topic the broker does
     not hold (or will not describe) is left out."""
     names = {settings.topic(t): t for t in topics}
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap, **kafka_client_options(settings)
-    )
-    await admin.start()
-    try:
+    async with _admin(settings) as admin:
         described = await admin.describe_topics(list(names))
-    finally:
-        await admin.close()
     return {
         names[found["topic"]]: len(found["partitions"])
         for found in described

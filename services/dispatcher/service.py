@@ -205,8 +205,12 @@ class Dispatcher:
         outcomes: list[OutcomeRow] = []
         for recipient, outcome in results:
             tried = attempts.get(recipient.person_id) if attempts else None
-            how = (outcome, tried.attempts, recipient.post_id, tried.error) if tried else None
-            outcomes.append((how or (outcome, 0, recipient.post_id, None), recipient.person_id))
+            how: How = (
+                (outcome, tried.attempts, recipient.post_id, tried.error)
+                if tried
+                else (outcome, 0, recipient.post_id, None)
+            )
+            outcomes.append((how, recipient.person_id))
             if outcome is Outcome.FAILED:
                 await self._dead_letter(job, channel, recipient, tried)
         return outcomes, cancelled

@@ -96,11 +96,10 @@ def record(
         "key": key,
         "at": time.time(),
     }
-    if variables and variables_json is None:
-        entry["variables"] = {a: variables.get(a, {}) for a in addresses}
     encoded = json.dumps(entry)
-    if variables and variables_json is not None:
-        encoded = f'{encoded[:-1]}, "variables": {variables_json}}}'
+    if variables:
+        kept = variables_json or json.dumps({a: variables.get(a, {}) for a in addresses})
+        encoded = f'{encoded[:-1]}, "variables": {kept}}}'  # the entry's last field
     if not key:
         redis.rpush(LOG, encoded)
         return 0

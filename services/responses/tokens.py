@@ -5,13 +5,13 @@ import hashlib
 import time
 from binascii import b2a_base64
 from collections.abc import Callable, Iterable
-from json.encoder import encode_basestring_ascii
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode, int_to_bytes
 from pydantic import BaseModel, ValidationError
 
 from schemas.responses import ANSWERS_BY_ROLE, Answer, Role
+from services.common.compact_json import string as _text
 
 SALT = "vigie-answer"
 _ROLE_ANSWERS = 0  # in a token: the answers are those of the claim's role
@@ -48,7 +48,6 @@ def _signer_on(clock: Callable[[], float]) -> type[TimestampSigner]:
 
 # The claim's JSON is written from its strings' JSON, as compact `json.dumps` writes it, in
 # a third of the time: a batch of emails needs thousands of tokens at once.
-_text = encode_basestring_ascii
 _URL_SAFE = bytes.maketrans(b"+/", b"-_")
 
 
