@@ -26,7 +26,7 @@ from services.cli.views import outbox_command, status_command
 from services.common.bus_reader import read_models
 from services.common.config import ConfigurationError, Settings
 from services.common.logs import configure_logging
-from services.common.runner import serve, stop_on_signals
+from services.common.runner import run_until_signal
 from services.ingest.errors import InvalidEvent
 from services.registry import SERVICES
 from services.trust.approvals import signed_approval
@@ -70,15 +70,9 @@ def up(verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True) -> No
             f"?key={stack.answers['view_key']}"
         )
         try:
-            asyncio.run(_serve_until_signal(stack.settings(), list(SERVICES)))
+            run_until_signal(stack.settings(), SERVICES)
         finally:
             withdraw(settings.home)
-
-
-async def _serve_until_signal(settings: Settings, names: list[str]) -> None:
-    stop = asyncio.Event()
-    stop_on_signals(stop)
-    await serve(settings, names, stop, own_process=True)
 
 
 @app.command()
@@ -93,7 +87,7 @@ def run(
         console.print(f"[red]Unknown service {service!r}[/]; known: {', '.join(SERVICES)}, all")
         raise typer.Exit(2)
     try:
-        asyncio.run(_serve_until_signal(connected_settings(), names))
+        run_until_signal(connected_settings(), names)
     except ConfigurationError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None

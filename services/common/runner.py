@@ -6,6 +6,8 @@ import logging
 import signal
 from collections.abc import Iterable
 
+import uvloop
+
 from services.common.config import Settings
 from services.common.metrics import watch_consumer_lag
 from services.common.ops_server import ops_app
@@ -77,3 +79,16 @@ def stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+
+
+def run_until_signal(settings: Settings, names: Iterable[str]) -> None:
+    """Run services as this process's whole job until SIGINT or SIGTERM, on uvloop: a
+    consumer's loop turns a few times per message, and the standard loop's own bookkeeping
+    was about a tenth of a dispatcher's or the resolver's CPU (bench.deliver)."""
+    uvloop.run(_serve_until_signal(settings, list(names)))
+
+
+async def _serve_until_signal(settings: Settings, names: list[str]) -> None:
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    await serve(settings, names, stop, own_process=True)

@@ -9,6 +9,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from typing import Any, AnyStr
 
+import uvloop
 from aiosmtpd import smtp as aiosmtpd_smtp
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -159,6 +160,9 @@ def start_smtp(redis: Redis, port: int) -> Controller:
     vars(aiosmtpd_smtp)["sanitized_log"] = _sanitized_log_if_read
     controller = _RelayController(
         RecordingHandler(redis),
+        # aiosmtpd handles each recipient's command with a few coroutines and a write; on
+        # uvloop the relay spends ~15% less CPU (bench.deliver).
+        loop=uvloop.new_event_loop(),
         hostname="127.0.0.1",
         port=port,
         # Else aiosmtpd looks up the machine's full name for each connection's greeting.
