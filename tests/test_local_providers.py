@@ -2,10 +2,14 @@
 once, and a request that is partly a repeat delivers its new recipients, with their own
 recipient variables."""
 
+import smtplib
+
 import redis
 
 from services.common.config import Settings
+from services.embedded.processes import free_port
 from services.providers import outbox
+from services.providers.smtp import start_smtp
 
 
 def test_a_request_partly_repeated_delivers_only_its_new_recipients(
@@ -42,3 +46,49 @@ def test_a_request_partly_repeated_delivers_only_its_new_recipients(
         ("c@x.org", "K1", "C"),
     ]
     assert int(client.get(outbox.SUPPRESSED) or 0) == 2
+
+
+def test_the_relay_answers_each_recipient_as_smtp_requires(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
+    """A batch's recipients take a short way through the relay: it still refuses what
+    SMTP refuses, in the same words, and keeps only the recipients it accepted."""
+    client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
+    client.hset(outbox.RULES, "down@x.org", "-1")
+    port = free_port()
+    relay = start_smtp(client, port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            before_ehlo = smtp.docmd("RCPT", "TO:<a@x.org>")
+            smtp.ehlo()
+            before_mail = smtp.docmd("RCPT", "TO:<a@x.org>")
+            assert smtp.docmd("MAIL", "FROM:<alerts@vigie.example>")[0] == 250
+            answers = {
+                arg: smtp.docmd("RCPT", arg)[0]
+                for arg in (
+                    "TO:<a@x.org>",
+                    "to: <b@x.org>",
+                    "TO:<a@b@x.org>",
+                    "TO:<c@x.org> NOTIFY=NEVER",
+                    "FROM:<d@x.org>",
+                    "TO:<down@x.org>",
+                )
+            }
+            assert smtp.docmd("DATA")[0] == 354
+            smtp.send(b"Subject: Drill\r\nIdempotency-Key: K-RELAY\r\n\r\nHello\r\n.\r\n")
+            assert smtp.getreply()[0] == 250
+    finally:
+        relay.stop()
+        client.delete(outbox.RULES)
+    assert before_ehlo[0] == 503 and b"HELO" in before_ehlo[1]
+    assert before_mail == (503, b"Error: need MAIL command")
+    assert answers == {
+        "TO:<a@x.org>": 250,
+        "to: <b@x.org>": 250,
+        "TO:<a@b@x.org>": 553,
+        "TO:<c@x.org> NOTIFY=NEVER": 555,
+        "FROM:<d@x.org>": 501,
+        "TO:<down@x.org>": 451,
+    }
+    received = [(r.to, r.title, r.body) for r in outbox.all_received(client) if r.key == "K-RELAY"]
+    assert sorted(received) == [("a@x.org", "Drill", "Hello"), ("b@x.org", "Drill", "Hello")]
