@@ -135,10 +135,7 @@ class _Relay(SMTP):
             or envelope is None
             or not envelope.mail_from
             or (self._auth_required and not session.authenticated)
-            or (
-                self.local_part_limit
-                and len(plain.group(1).rpartition("@")[0]) > self.local_part_limit
-            )
+            or self._too_long(plain.group(1))
         ):
             await super().smtp_RCPT(arg)
             return
