@@ -37,15 +37,19 @@ def test_a_request_partly_repeated_delivers_only_its_new_recipients(
     other_key = outbox.record(
         client, "email", ["a@x.org"], "T", "%recipient.t%", "K2", {"a@x.org": {"t": "A2"}}
     )
-    assert (first, again, other_key) == (0, 2, 0)
+    named_twice = outbox.record(
+        client, "email", ["d@x.org", "d@x.org"], "T", "%recipient.t%", "K3", {"d@x.org": {"t": "D"}}
+    )
+    assert (first, again, other_key, named_twice) == (0, 2, 0, 1)
     received = [(r.to, r.key, r.body) for r in outbox.all_received(client)]
     assert sorted(received) == [
         ("a@x.org", "K1", "A"),
         ("a@x.org", "K2", "A2"),
         ("b@x.org", "K1", "B"),
         ("c@x.org", "K1", "C"),
+        ("d@x.org", "K3", "D"),
     ]
-    assert int(client.get(outbox.SUPPRESSED) or 0) == 2
+    assert int(client.get(outbox.SUPPRESSED) or 0) == 3
 
 
 def test_the_relay_answers_each_recipient_as_smtp_requires(
