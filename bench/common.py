@@ -46,19 +46,17 @@ async def compact_append_only_file(redis: Redis) -> None:
     at about one and a half times its last rewrite; a crisis's writes can take it past
     twice, where Redis rewrites it on its own: a forked child copying the whole directory
     (600 MB, several CPU-seconds) in the middle of the measurement."""
-    await _aof_rewritten(redis)  # one Redis started during the import (refuses a second)
-    await redis.bgrewriteaof()
-    await _aof_rewritten(redis)
 
-
-async def _aof_rewritten(redis: Redis) -> None:
-    while True:
+    async def no_rewrite() -> bool:
         persistence = await redis.info("persistence")
-        if not (
+        return not (
             int(persistence["aof_rewrite_in_progress"]) or int(persistence["aof_rewrite_scheduled"])
-        ):
-            return
-        await asyncio.sleep(0.2)
+        )
+
+    # First any rewrite Redis began on its own during the import: it refuses a second.
+    await wait_until(no_rewrite)
+    await redis.bgrewriteaof()
+    await wait_until(no_rewrite)
 
 
 def london_crisis(identifier: str, severity: str = "Severe") -> CrisisEvent:
