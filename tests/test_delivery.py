@@ -9,12 +9,14 @@ import pytest
 import redis
 from pydantic import SecretStr
 
+from schemas.crisis import Channel
 from schemas.delivery import DeadLetter, DeliveryReport, Outcome
 from schemas.topics import DEAD_LETTERS, DELIVERY_REPORTS
 from services.common import recipient_variables
 from services.common.bus_reader import read_models, wait_for_models
 from services.common.config import Settings
 from services.directory.generate import generate_directory
+from services.dispatcher.ledger import deliveries_key
 from services.dispatcher.segments import sms_segments
 from services.providers import outbox
 from services.responses.tokens import AnswerTokens
@@ -151,7 +153,8 @@ async def test_a_delivery_left_claimed_by_a_dead_sender_is_still_made_once(
         await publish(settings, event_json("QUAKE-WARM"))  # every consumer has joined
         await settled(redis_client, "QUAKE-WARM")
         claimed_at = time.time()
-        redis_client.hset("deliveries:{QUAKE-D5}", "QUAKE-D5|N-IN|sms", f"sending:{claimed_at}")
+        left = deliveries_key("QUAKE-D5", "QUAKE-D5", Channel.SMS)
+        redis_client.hset(left, "N-IN", f"sending:{claimed_at}")
         await publish(settings, event_json("QUAKE-D5"))
         status = await settled(redis_client, "QUAKE-D5", timeout_s=30)
     assert status["sent:sms"] == 5

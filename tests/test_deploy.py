@@ -10,6 +10,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from services.common.config import Settings
 from services.deploy.manifests import WORKLOADS, read_env_file, render
 from services.registry import SERVICES
 
@@ -97,9 +98,15 @@ def test_kubernetes_replicas_never_outnumber_partitions_and_probes_are_set() -> 
     ran = {d["spec"]["template"]["spec"]["containers"][0]["args"][1] for d in deployments.values()}
     assert ran == set(SERVICES)
     bound = {f"vigie-{w.name}": w.topic.partitions for w in WORKLOADS}
+    members = {}  # consumer-group members per replica: a dispatcher may run several a channel
     for name, deployment in deployments.items():
-        assert deployment["spec"]["replicas"] <= bound[name]
         container = deployment["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e["value"] for e in container["env"]}
+        consumers = json.loads(env.get("VIGIE_CONSUMERS", "null")) or Settings().consumers
+        channels = json.loads(env.get("VIGIE_DISPATCH_CHANNELS", "null")) or list(consumers)
+        dispatches = container["args"][1].startswith("dispatcher")
+        members[name] = max((consumers.get(c, 1) for c in channels if dispatches), default=1)
+        assert deployment["spec"]["replicas"] * members[name] <= bound[name]
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
         assert container["resources"]["requests"]["cpu"]
@@ -107,4 +114,5 @@ def test_kubernetes_replicas_never_outnumber_partitions_and_probes_are_set() -> 
         grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
         assert grace > 30  # VIGIE_GRACEFUL_TIMEOUT_S: the batch in hand finishes
     for hpa in (d for d in documents if d["kind"] == "HorizontalPodAutoscaler"):
-        assert hpa["spec"]["maxReplicas"] <= bound[hpa["spec"]["scaleTargetRef"]["name"]]
+        target = hpa["spec"]["scaleTargetRef"]["name"]
+        assert hpa["spec"]["maxReplicas"] * members[target] <= bound[target]

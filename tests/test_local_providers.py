@@ -96,3 +96,41 @@ def test_the_relay_answers_each_recipient_as_smtp_requires(
     }
     received = [(r.to, r.title, r.body) for r in outbox.all_received(client) if r.key == "K-RELAY"]
     assert sorted(received) == [("a@x.org", "Drill", "Hello"), ("b@x.org", "Drill", "Hello")]
+
+
+def test_a_pipelined_envelope_gets_a_reply_per_command_in_order(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
+    """A client that pipelines (RFC 2920) sends the whole envelope in one write; the relay
+    takes the plain recipients already received in one pass, and still answers every
+    command, in order, refusing what SMTP refuses."""
+    client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
+    client.hset(outbox.RULES, "down@x.org", "-1")
+    port = free_port()
+    relay = start_smtp(client, port)
+    commands = [
+        ("MAIL FROM:<alerts@vigie.example>", 250),
+        ("RCPT TO:<a@x.org>", 250),
+        ("RCPT TO:<b@x.org>", 250),
+        ("RCPT TO:<down@x.org>", 451),
+        ("rcpt TO:<e@x.org>", 250),
+        ("RCPT TO:<a@b@x.org>", 553),
+        ("RCPT TO:<f@x.org>", 250),
+        ("RCPT TO:<c@x.org> NOTIFY=NEVER", 555),
+        ("RCPT TO:<g@x.org>", 250),
+        ("DATA", 354),
+    ]
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.ehlo()
+            assert smtp.has_extn("pipelining")
+            smtp.send("".join(f"{command}\r\n" for command, _ in commands))
+            replies = [smtp.getreply()[0] for _ in commands]
+            smtp.send(b"Subject: Drill\r\nIdempotency-Key: K-PIPELINED\r\n\r\nHello\r\n.\r\n")
+            assert smtp.getreply()[0] == 250
+    finally:
+        relay.stop()
+        client.delete(outbox.RULES)
+    assert replies == [code for _, code in commands]
+    received = [r.to for r in outbox.all_received(client) if r.key == "K-PIPELINED"]
+    assert sorted(received) == ["a@x.org", "b@x.org", "e@x.org", "f@x.org", "g@x.org"]

@@ -1,6 +1,7 @@
 """Prometheus metrics every service exposes on /metrics (services/common/ops_server.py)."""
 
 import asyncio
+from typing import Any
 
 from faststream.kafka import KafkaBroker
 from prometheus_client import Counter, Gauge, Histogram
@@ -35,10 +36,7 @@ async def watch_consumer_lag(broker: KafkaBroker, every_s: float = 2.0) -> None:
     partition not yet fetched shows NaN; one handed to another replica disappears)."""
     while True:
         current: dict[tuple[str, str, str], float] = {}
-        for subscriber in broker.subscribers:
-            consumer = getattr(subscriber, "consumer", None)
-            if consumer is None:
-                continue
+        for consumer in _consumers(broker):
             group = str(getattr(consumer, "_group_id", "") or "")
             for partition in consumer.assignment():
                 highwater = consumer.highwater(partition)
@@ -52,3 +50,14 @@ async def watch_consumer_lag(broker: KafkaBroker, every_s: float = 2.0) -> None:
         for labels, lag in current.items():
             CONSUMER_LAG.labels(*labels).set(lag)
         await asyncio.sleep(every_s)
+
+
+def _consumers(broker: KafkaBroker) -> list[Any]:
+    """The Kafka consumers of the process's subscribers: one each, or several for a
+    subscriber that runs a consumer per worker (`max_workers`)."""
+    found: list[Any] = []
+    for subscriber in broker.subscribers:
+        found += getattr(subscriber, "consumer_subgroup", None) or [
+            c for c in [getattr(subscriber, "consumer", None)] if c is not None
+        ]
+    return found

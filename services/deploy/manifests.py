@@ -34,6 +34,12 @@ class Workload:
     env: dict[str, str] = field(default_factory=dict)
     memory: str = "384Mi"
     cpu: str = "250m"
+    consumers: int = 1  # group members per replica (VIGIE_CONSUMERS)
+
+    @property
+    def ceiling(self) -> int:
+        """The most replicas that each get partitions: more members would sit idle."""
+        return max(1, self.topic.partitions // self.consumers)
 
 
 WORKLOADS = (
@@ -52,8 +58,9 @@ WORKLOADS = (
         "dispatcher",
         ALERT_JOBS[Channel.EMAIL],
         2,
-        8,
-        {"VIGIE_DISPATCH_CHANNELS": '["email"]'},
+        4,
+        {"VIGIE_DISPATCH_CHANNELS": '["email"]', "VIGIE_CONSUMERS": '{"email": 2}'},
+        consumers=2,
     ),
     Workload(
         "dispatcher-priority",
@@ -69,9 +76,10 @@ WORKLOADS = (
         "dispatcher-priority",
         ALERT_JOBS_PRIORITY[Channel.EMAIL],
         4,
-        8,
-        {"VIGIE_DISPATCH_CHANNELS": '["email"]'},
+        4,
+        {"VIGIE_DISPATCH_CHANNELS": '["email"]', "VIGIE_CONSUMERS": '{"email": 2}'},
         cpu="500m",
+        consumers=2,
     ),
     Workload("leaders", "leaders", LEADER_ALERTS, 2),
     Workload("reservists", "reservists", RESERVIST_CANDIDATES, 2),
@@ -126,7 +134,7 @@ def deployment(workload: Workload) -> dict[str, Any]:
         "kind": "Deployment",
         "metadata": {"name": f"vigie-{workload.name}", "labels": _labels(workload.name)},
         "spec": {
-            "replicas": min(workload.replicas, workload.topic.partitions),
+            "replicas": min(workload.replicas, workload.ceiling),
             "selector": {"matchLabels": _labels(workload.name)},
             "template": {
                 "metadata": {
@@ -163,9 +171,9 @@ def autoscaler(workload: Workload) -> dict[str, Any]:
                 "kind": "Deployment",
                 "name": f"vigie-{workload.name}",
             },
-            "minReplicas": min(workload.replicas, workload.topic.partitions),
+            "minReplicas": min(workload.replicas, workload.ceiling),
             # More members than partitions would sit idle: the partitions are the ceiling.
-            "maxReplicas": min(workload.max_replicas, workload.topic.partitions),
+            "maxReplicas": min(workload.max_replicas, workload.ceiling),
             "metrics": [
                 {
                     "type": "Resource",

@@ -301,7 +301,7 @@ def _register(topics: dict[Channel, Topic], stage: str, notices: bool) -> Callab
         rt.startup.append(dispatcher.posts.current)
         for channel in Channel:
             if channel.value in rt.settings.dispatch_channels:
-                _subscribe(rt, dispatcher, topics[channel], f"{stage}-{channel.value}")
+                _subscribe(rt, dispatcher, topics[channel], f"{stage}-{channel.value}", channel)
         if notices:
             sender = NoticeDispatcher(
                 rt, dispatcher.deliverer, dispatcher.ledger, dispatcher.limiter
@@ -314,8 +314,12 @@ def _register(topics: dict[Channel, Topic], stage: str, notices: bool) -> Callab
     return register
 
 
-def _subscribe(rt: Runtime, dispatcher: Dispatcher, topic: Topic, stage: str) -> None:
-    @rt.subscribe(topic, stage)
+def _subscribe(
+    rt: Runtime, dispatcher: Dispatcher, topic: Topic, stage: str, channel: Channel
+) -> None:
+    consumers = rt.settings.consumers.get(channel.value, 1)
+
+    @rt.subscribe(topic, stage, **({"max_workers": consumers} if consumers > 1 else {}))
     async def dispatch(job: AlertJob) -> None:
         await dispatcher.handle(job)
 

@@ -100,6 +100,11 @@ _ADDRESS = r"[^<>()\[\]\\,;:\s\"@]+@[^<>()\[\]\\,;:\s\"@]+"
 _PLAIN_ADDRESS = re.compile(rf"\s*<({_ADDRESS})>(.*)", re.S)
 # How each recipient of a batch comes: "TO:<local@domain>", without parameters.
 _PLAIN_RCPT = re.compile(rf"TO:\s*<({_ADDRESS})>", re.I)
+# A recipient's whole command line as a batch sends it: ASCII, no parameters.
+_PLAIN_RCPT_LINE = re.compile(
+    rb'RCPT TO:<([^<>()\[\]\\,;:\s"@\x80-\xff]+@[^<>()\[\]\\,;:\s"@\x80-\xff]+)>\r\n',
+    re.I,
+)
 
 
 # How often at most the idle timer moves: aiosmtpd moves it at every command, a timer
@@ -139,19 +144,60 @@ class _Relay(SMTP):
         ):
             await super().smtp_RCPT(arg)
             return
-        address = plain.group(1)
-        status = await self._call_handler_hook("RCPT", address, [])
+        self._hold(await self._recipient(plain.group(1)))
+        for address in await self._received_recipients():
+            self._hold(await self._recipient(address))
+        await self._flush()
+
+    async def _recipient(self, address: str) -> str:
+        """The reply to a plain recipient's command."""
+        try:
+            status = await self._call_handler_hook("RCPT", address, [])
+        except Exception as error:
+            status = await self.handle_exception(error)
         if status is MISSING:
-            envelope.rcpt_tos.append(address)
+            assert self.envelope is not None
+            self.envelope.rcpt_tos.append(address)
             status = "250 OK"
-        await self.push(status)
+        return str(status)
+
+    async def _received_recipients(self) -> list[str]:
+        """The addresses of the next recipients' commands of a pipelined envelope, those
+        already received, taken in one pass: each command's trip through aiosmtpd's
+        command loop (reading a line, a dozen checks, a coroutine or two) cost more than
+        the recipient. It stops at the first line that is not a plain recipient's, which
+        goes aiosmtpd's way."""
+        if (
+            self._enforce_call_limit
+            or not self._tls_handshake_okay
+            or (self.require_starttls and not self._tls_protocol)
+        ):
+            return []
+        buffer = self._reader._buffer  # type: ignore[attr-defined]
+        addresses: list[str] = []
+        taken = 0
+        while (line := _PLAIN_RCPT_LINE.match(buffer, taken)) is not None:
+            address = line.group(1).decode("ascii")
+            if line.end() - taken - 2 > self.command_size_limit or self._too_long(address):
+                break
+            addresses.append(address)
+            taken = line.end()
+        if taken:
+            await self._reader.readexactly(taken)
+        return addresses
 
     async def push(self, status: AnyStr) -> None:
+        self._hold(status)
+        await self._flush()
+
+    def _hold(self, status: AnyStr) -> None:
+        response = status.encode("utf-8") if isinstance(status, str) else status
+        self._held.append(response + b"\r\n")
+
+    async def _flush(self) -> None:
         # The replies to a pipelined envelope leave in one write once the commands already
         # received are answered: one write per reply (as aiosmtpd does) is a system call
         # per recipient, a fifth of the relay's time.
-        response = status.encode("utf-8") if isinstance(status, str) else status
-        self._held.append(response + b"\r\n")
         if self._reader is not None and len(self._reader._buffer) > 0:  # type: ignore[attr-defined]
             return
         self._writer.write(b"".join(self._held))
