@@ -1,6 +1,7 @@
 """What the resolver hands to delivery: fan-out jobs, leader alerts, reservist candidates."""
 
 from pydantic import AwareDatetime, BaseModel, Field
+from typing_extensions import TypedDict
 
 from schemas.crisis import Channel, MsgType, ReservistNeed
 
@@ -25,30 +26,50 @@ class Recipient(BaseModel):
     channels: list[Channel]
 
 
-class Addressee(BaseModel):
+# A typed dict rather than a model: a job names up to 2,000, and the job (a model) checks
+# every field of each all the same, in less than half the time of making models of them.
+class Addressee(TypedDict):
     """A recipient on one channel: their address there, and what their message depends on."""
 
     person_id: str
     address: str
-    language: str = "fr"
-    post_id: str | None = None
-    island_id: str | None = None
-    trip_id: str | None = None
+    language: str
+    post_id: str | None
+    island_id: str | None
+    trip_id: str | None
 
-    @classmethod
-    def on(cls, recipient: Recipient, channel: Channel) -> "Addressee | None":
-        """The recipient on this channel; None when they have no address there."""
-        address = recipient.contacts.for_channel(channel)
-        if not address:
-            return None
-        return cls(
-            person_id=recipient.person_id,
-            address=address,
-            language=recipient.language,
-            post_id=recipient.post_id,
-            island_id=recipient.island_id,
-            trip_id=recipient.trip_id,
-        )
+
+def addressee(
+    person_id: str,
+    address: str,
+    language: str = "fr",
+    post_id: str | None = None,
+    island_id: str | None = None,
+    trip_id: str | None = None,
+) -> Addressee:
+    return {
+        "person_id": person_id,
+        "address": address,
+        "language": language,
+        "post_id": post_id,
+        "island_id": island_id,
+        "trip_id": trip_id,
+    }
+
+
+def addressee_on(recipient: Recipient, channel: Channel) -> Addressee | None:
+    """The recipient on this channel; None when they have no address there."""
+    address = recipient.contacts.for_channel(channel)
+    if not address:
+        return None
+    return addressee(
+        recipient.person_id,
+        address,
+        recipient.language,
+        recipient.post_id,
+        recipient.island_id,
+        recipient.trip_id,
+    )
 
 
 class AlertJob(BaseModel):

@@ -5,7 +5,7 @@ too, and redis-py sends a command again when a Redis restart cuts off its reply.
 import redis
 from redis.asyncio import Redis
 
-from schemas.alerts import Addressee
+from schemas.alerts import addressee
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from services.common import crises
@@ -23,14 +23,14 @@ async def test_a_batch_settled_twice_is_counted_once(
     assert await ledger.claim("C1", "E1", Channel.SMS, people) == [True] * 5
     batch = [
         (
-            Addressee(person_id=p, address=f"+3360000000{i}", post_id="POST-1"),
+            addressee(p, f"+3360000000{i}", post_id="POST-1"),
             Outcome.SENT if i else Outcome.FAILED,
         )
         for i, p in enumerate(people)
     ]
     for _ in range(2):
         await ledger.settle("C1", "E1", "", Channel.SMS, batch)
-    n9 = Addressee(person_id="N9", address="+1")
+    n9 = addressee("N9", "+1")
     await ledger.settle("C1", "E1", "", Channel.SMS, [(n9, Outcome.SENT)])
     status = redis_client.hgetall(crises.status_key("C1"))
     assert status["sent:sms"] == "5" and status["failed:sms"] == "1"

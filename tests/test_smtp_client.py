@@ -10,7 +10,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from schemas.alerts import Addressee
+from schemas.alerts import addressee
 from schemas.crisis import Channel
 from services.common import recipient_variables
 from services.common.config import Settings
@@ -136,9 +136,9 @@ async def test_an_address_the_relay_cannot_take_fails_alone_instead_of_counting_
         retry_base_s=0.01,
     )
     deliverer = Deliverer(Sender(settings), settings)
-    people = [Addressee(person_id="P1", address="p1@example.org")]
-    people.append(Addressee(person_id="P2", address="élodie@exemple.fr"))
+    people = [addressee("P1", "p1@example.org")]
+    people.append(addressee("P2", "élodie@exemple.fr"))
     attempted = await deliverer.deliver(Channel.EMAIL, people, Message("Alerte", "x"), "K")
-    assert {a.recipient.person_id: a.sent for a in attempted} == {"P1": True, "P2": False}
+    assert {a.recipient["person_id"]: a.sent for a in attempted} == {"P1": True, "P2": False}
     reached = [r for recipients, _ in relay.received for r in recipients]
     assert sorted(set(reached) - {"alertes@vigie.local"}) == ["p1@example.org"]

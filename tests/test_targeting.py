@@ -69,15 +69,16 @@ def _by_person(deliveries: list[tuple[Channel, Addressee]]) -> dict[str, Targete
     found: dict[str, Targeted] = {}
     for channel, r in deliveries:
         person = found.setdefault(
-            r.person_id, Targeted(r.person_id, r.language, r.post_id, r.island_id, r.trip_id)
+            r["person_id"],
+            Targeted(r["person_id"], r["language"], r["post_id"], r["island_id"], r["trip_id"]),
         )
-        assert channel not in person.channels, f"{r.person_id} is in two {channel} jobs"
+        assert channel not in person.channels, f"{r['person_id']} is in two {channel} jobs"
         assert (person.language, person.post_id, person.island_id, person.trip_id) == (
-            r.language,
-            r.post_id,
-            r.island_id,
-            r.trip_id,
-        ), f"{r.person_id} is named differently on {channel}"
+            r["language"],
+            r["post_id"],
+            r["island_id"],
+            r["trip_id"],
+        ), f"{r['person_id']} is named differently on {channel}"
         person.channels.append(channel)
     return found
 

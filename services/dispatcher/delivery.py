@@ -63,7 +63,7 @@ class Deliverer:
     async def _send(
         self, channel: Channel, batch: list[Addressee], message: Message | Merged, key: str
     ) -> None:
-        addresses = [r.address for r in batch]
+        addresses = [r["address"] for r in batch]
         if isinstance(message, Merged):
             values = {a: message.values(r) for a, r in zip(addresses, batch, strict=True)}
             await self.sender.send(channel, addresses, message.message, key, values)

@@ -208,12 +208,12 @@ class Ledger:
         people: list[str] = []
         tally = dict.fromkeys(Outcome, 0)
         for person, outcome in settled:
-            people.append(person.person_id)
+            people.append(person["person_id"])
             rows += (
                 outcome,  # a str: the JSON holds its value
-                person.post_id or "",
-                person.address if outcome is Outcome.SENT else "",
-                person.island_id or "",
+                person["post_id"] or "",
+                person["address"] if outcome is Outcome.SENT else "",
+                person["island_id"] or "",
             )
             tally[outcome] += 1
         args: list[EncodableT] = [

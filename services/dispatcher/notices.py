@@ -5,7 +5,7 @@ import asyncio
 import json
 import logging
 
-from schemas.alerts import Addressee
+from schemas.alerts import Addressee, addressee_on
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from schemas.notices import Notice
@@ -37,11 +37,11 @@ class NoticeDispatcher:
         await asyncio.gather(*(self._channel(notice, channel) for channel in channels))
 
     async def _channel(self, notice: Notice, channel: Channel) -> None:
-        recipient = Addressee.on(notice.recipient, channel)
+        recipient = addressee_on(notice.recipient, channel)
         if recipient is None:
             return
         async for _ in self.ledger.take(
-            notice.crisis_id, notice.notice_id, channel, [recipient.person_id]
+            notice.crisis_id, notice.notice_id, channel, [recipient["person_id"]]
         ):
             await self._send(notice, channel, recipient)
 
@@ -61,8 +61,8 @@ class NoticeDispatcher:
         )
         if not attempt.sent:
             reason = (
-                f"{notice.kind.value} {channel.value} to {recipient.person_id} failed after "
+                f"{notice.kind.value} {channel.value} to {recipient['person_id']} failed after "
                 f"{attempt.attempts} attempt(s): {attempt.error}"
             )
-            payload = {"notice_id": notice.notice_id, "person_id": recipient.person_id}
+            payload = {"notice_id": notice.notice_id, "person_id": recipient["person_id"]}
             await self.rt.dead_letter("dispatcher", reason, json.dumps(payload).encode(), NOTICES)

@@ -70,7 +70,7 @@ class Dispatcher:
         self, job: AlertJob, event: CrisisEvent, withdrawn: CrisisEvent | None
     ) -> None:
         channel = job.channel
-        people = {r.person_id: r for r in job.recipients}
+        people = {r["person_id"]: r for r in job.recipients}
         async for mine in self.ledger.take(job.crisis_id, event.identifier, channel, list(people)):
             await self._claimed(job, event, withdrawn, channel, [people[p] for p in mine])
 
@@ -84,7 +84,9 @@ class Dispatcher:
     ) -> None:
         outcomes: list[OutcomeRow] = []
         if job.msg_type is MsgType.CANCEL:
-            reached = await self.ledger.alerted(job.crisis_id, channel, [r.person_id for r in todo])
+            reached = await self.ledger.alerted(
+                job.crisis_id, channel, [r["person_id"] for r in todo]
+            )
             never = [r for r, was in zip(todo, reached, strict=True) if not was]
             outcomes += (
                 await self._settle(job, event, channel, [(r, Outcome.NOT_NEEDED) for r in never])
@@ -95,15 +97,15 @@ class Dispatcher:
         rendered: dict[tuple[str, str | None], Message] = {}
         groups: dict[Message, list[Addressee]] = defaultdict(list)
         for recipient in todo:
-            key = (recipient.language, recipient.post_id)
+            key = (recipient["language"], recipient["post_id"])
             if key not in rendered:
-                post = PostBook.info(posts, recipient.post_id)
-                rendered[key] = render(channel, event, recipient.language, post, withdrawn)
+                post = PostBook.info(posts, recipient["post_id"])
+                rendered[key] = render(channel, event, recipient["language"], post, withdrawn)
             groups[rendered[key]].append(recipient)
         size = self.rt.settings.batch_sizes.get(channel.value, 100)
         batches = [
             (
-                self._personal(job, channel, group[0].language, message),
+                self._personal(job, channel, group[0]["language"], message),
                 group[start : start + size],
             )
             for message, group in groups.items()
@@ -143,7 +145,7 @@ class Dispatcher:
             event,
             channel,
             [(a.recipient, Outcome.SENT if a.sent else Outcome.FAILED) for a in attempted],
-            {a.recipient.person_id: a for a in attempted},
+            {a.recipient["person_id"]: a for a in attempted},
         )
         sent = [a.recipient for a in attempted if a.sent]
         if sent and job.msg_type is not MsgType.CANCEL and cancelled:
@@ -166,10 +168,10 @@ class Dispatcher:
         def token(recipient: Addressee) -> str:
             return self.links.token_for(
                 job.crisis_id,
-                recipient.person_id,
+                recipient["person_id"],
                 Role.NATIONAL,
-                island_id=recipient.island_id,
-                post_id=recipient.post_id,
+                island_id=recipient["island_id"],
+                post_id=recipient["post_id"],
             )
 
         if self.sender.merges(channel):
@@ -181,7 +183,7 @@ class Dispatcher:
 
         def personal(recipient: Addressee) -> Message:
             links = self.links.with_token(token(recipient), answers)
-            block = answer_block(recipient.language, links)
+            block = answer_block(recipient["language"], links)
             return Message(message.title, message.body.replace(ANSWERS_MARKER, block))
 
         return personal
@@ -204,13 +206,13 @@ class Dispatcher:
         )
         outcomes: list[OutcomeRow] = []
         for recipient, outcome in results:
-            tried = attempts.get(recipient.person_id) if attempts else None
+            tried = attempts.get(recipient["person_id"]) if attempts else None
             how: How = (
-                (outcome, tried.attempts, recipient.post_id, tried.error)
+                (outcome, tried.attempts, recipient["post_id"], tried.error)
                 if tried
-                else (outcome, 0, recipient.post_id, None)
+                else (outcome, 0, recipient["post_id"], None)
             )
-            outcomes.append((how, recipient.person_id))
+            outcomes.append((how, recipient["person_id"]))
             if outcome is Outcome.FAILED:
                 await self._dead_letter(job, channel, recipient, tried)
         return outcomes, cancelled
@@ -267,7 +269,7 @@ class Dispatcher:
     ) -> None:
         attempts = tried.attempts if tried else 0
         reason = (
-            f"{channel.value} to {recipient.person_id} failed after {attempts} "
+            f"{channel.value} to {recipient['person_id']} failed after {attempts} "
             f"attempt(s): {tried.error if tried else 'unknown error'}"
         )
         # The payload names the person, never their contact point.
@@ -275,7 +277,7 @@ class Dispatcher:
             {
                 "crisis_id": job.crisis_id,
                 "job_id": job.job_id,
-                "person_id": recipient.person_id,
+                "person_id": recipient["person_id"],
                 "channel": channel.value,
             }
         )
