@@ -98,7 +98,9 @@ class Resolver:
 
         async def publish(channel: Channel, batch: list[Addressee]) -> None:
             job_id = f"{event.identifier}:{channel.value}:{published[channel]}"
-            job = AlertJob(
+            # Made without validating again: `addressees` validated each person already (a
+            # bad record is skipped there, not the job), and the rest is the event's.
+            job = AlertJob.model_construct(
                 job_id=job_id,
                 crisis_id=event.crisis_id,
                 event_identifier=event.identifier,
