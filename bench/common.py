@@ -2,8 +2,11 @@
 
 import asyncio
 import os
+import signal
+import subprocess
+import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -137,3 +140,43 @@ def stack_with_directory(nationals: int) -> Iterator[tuple[EmbeddedStack, dict[s
     with EmbeddedStack() as stack:
         asyncio.run(load_directory(stack.redis_url, path))
         yield stack, {**os.environ, **stack.settings().as_env()}
+
+
+def start_services(
+    env: dict[str, str],
+    channels: list[str],
+    dispatchers: int,
+    email_dispatchers: int,
+    email_nice: int,
+    cwd: Path | None = None,
+) -> dict[str, subprocess.Popen[bytes]]:
+    """Ingest, the resolver and dispatcher processes of their own per channel
+    (VIGIE_DISPATCH_CHANNELS, see the README), so each has an interpreter of its own; the
+    email dispatchers at niceness `email_nice`. `cwd`: the checkout to run (its code comes
+    first on the path)."""
+    # (label, service, environment, niceness)
+    roles = [("ingest", "ingest", env, 0), ("resolver", "resolver", env, 0)]
+    for channel in channels:
+        replicas = email_dispatchers if channel == "email" else dispatchers
+        for _ in range(replicas):
+            only = {**env, "VIGIE_DISPATCH_CHANNELS": f'["{channel}"]'}
+            nice = email_nice if channel == "email" else 0
+            roles.append((f"dispatcher-priority-{channel}", "dispatcher-priority", only, nice))
+    return {
+        f"{label}-{i}": subprocess.Popen(
+            [sys.executable, "-m", "services.cli.main", "run", service, "--quiet"],
+            env={**penv, "PYTHONPATH": str(cwd)} if cwd else penv,
+            cwd=cwd,
+            preexec_fn=(lambda n=nice: os.nice(n)) if nice else None,
+        )
+        for i, (label, service, penv, nice) in enumerate(roles)
+    }
+
+
+def stop(processes: Iterable[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM, as an operator stops a service; each finishes what it holds first."""
+    running = list(processes)
+    for process in running:
+        process.send_signal(signal.SIGTERM)
+    for process in running:
+        process.wait(timeout=30)

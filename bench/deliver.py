@@ -11,15 +11,20 @@ local endpoints and to the last one per channel, and each service process's peak
 import argparse
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections import defaultdict
 
 from redis.asyncio import Redis
 
-from bench.common import cpu_seconds, london_crisis, peak_rss_mib, stack_with_directory, wait_until
+from bench.common import (
+    cpu_seconds,
+    london_crisis,
+    peak_rss_mib,
+    stack_with_directory,
+    start_services,
+    stop,
+    wait_until,
+)
 from schemas.crisis import Channel, CrisisEvent
 from services.cli.publishing import publish_signed
 from services.common import crises
@@ -48,6 +53,15 @@ async def publish_and_settle(settings: Settings, redis: Redis, event: CrisisEven
     return published
 
 
+async def arrival_times(redis: Redis, identifier: str) -> dict[str, list[float]]:
+    """Per channel, when each message of the event reached a local provider."""
+    times: dict[str, list[float]] = defaultdict(list)
+    for message in outbox.read_log(await redis.lrange(outbox.LOG, 0, -1)):
+        if message.key == identifier:
+            times[message.channel].append(message.at)
+    return times
+
+
 async def measure(settings: Settings, pids: dict[str, int], channels: list[str]) -> None:
     redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
     only = {"channels": [Channel(c) for c in channels]}
@@ -56,10 +70,7 @@ async def measure(settings: Settings, pids: dict[str, int], channels: list[str])
     crisis = london_crisis("BENCH-D").model_copy(update=only)
     published = await publish_and_settle(settings, redis, crisis)
     cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
-    times: dict[str, list[float]] = defaultdict(list)
-    for message in outbox.read_log(await redis.lrange(outbox.LOG, 0, -1)):
-        if message.key == "BENCH-D":
-            times[message.channel].append(message.at)
+    times = await arrival_times(redis, "BENCH-D")
     status = await crises.status(redis, "BENCH-D")
     print(f"people in the area: {status['people']}")
     first = min(min(t) for t in times.values())
@@ -95,29 +106,14 @@ def main() -> None:
     channels = args.channels.split(",")
     with stack_with_directory(args.nationals) as (stack, env):
         settings = stack.settings()
-        # Dispatcher processes of their own per channel (VIGIE_DISPATCH_CHANNELS, see the
-        # README), so each has an interpreter of its own; email has two by default. The
-        # email path (its dispatchers, and the local SMTP relay that stands in for the
+        # The email path (its dispatchers, and the local SMTP relay that stands in for the
         # provider's) runs at a lower CPU priority (--email-nice): SMS and push are what
         # reach people first.
         if stack.providers and stack.providers.smtp and args.email_nice:
             os.setpriority(os.PRIO_PROCESS, stack.providers.smtp.process.pid, args.email_nice)
-        # (label, service, environment, niceness)
-        roles = [("ingest", "ingest", env, 0), ("resolver", "resolver", env, 0)]
-        for channel in channels:
-            replicas = args.email_dispatchers if channel == "email" else args.dispatchers
-            for _ in range(replicas):
-                only = {**env, "VIGIE_DISPATCH_CHANNELS": f'["{channel}"]'}
-                nice = args.email_nice if channel == "email" else 0
-                roles.append((f"dispatcher-priority-{channel}", "dispatcher-priority", only, nice))
-        processes = {
-            f"{label}-{i}": subprocess.Popen(
-                [sys.executable, "-m", "services.cli.main", "run", service, "--quiet"],
-                env=penv,
-                preexec_fn=(lambda n=nice: os.nice(n)) if nice else None,
-            )
-            for i, (label, service, penv, nice) in enumerate(roles)
-        }
+        processes = start_services(
+            env, channels, args.dispatchers, args.email_dispatchers, args.email_nice
+        )
         pids = {name: p.pid for name, p in processes.items()}
         for name, part in (
             ("HTTP gateway", stack.providers),
@@ -130,10 +126,7 @@ def main() -> None:
         try:
             asyncio.run(measure(settings, pids, channels))
         finally:
-            for process in processes.values():
-                process.send_signal(signal.SIGTERM)
-            for process in processes.values():
-                process.wait(timeout=30)
+            stop(processes.values())
 
 
 if __name__ == "__main__":

@@ -61,13 +61,13 @@ class Settings(BaseSettings):
     rate_limits: dict[str, float] = {}  # messages per second per channel; absent: no limit
     job_size: int = Field(1_000, ge=1, le=2_000)  # recipients per fan-out job (AlertJob)
     # Recipients per provider call. Email: a job's 1,000 in one message, the most a batch
-    # may name at Mailgun; half that cost the email path a tenth more CPU (bench.deliver).
+    # may name at Mailgun; half that cost the email path a tenth more CPU (bench.rounds).
     batch_sizes: dict[str, int] = {"sms": 1_000, "push": 1_000, "email": 1_000}
     send_concurrency: dict[str, int] = {"sms": 4, "push": 4, "email": 4}  # batches in flight
     # Consumers per channel in one dispatcher process, each holding partitions of its own and
     # handling a job at a time: with two, an email dispatcher sends one job's batches while
-    # another job is claimed, settled and reported (one left its relay idle a third of the
-    # time once SMS and push were done).
+    # another job is claimed, settled and reported (with one, the two cores were a sixth
+    # idle once SMS and push were done).
     consumers: dict[str, int] = Field(default={"email": 2})
     # Channels this dispatcher process sends: run email apart from SMS and push so that
     # thousands of one-by-one emails do not take CPU time from the short channels.
