@@ -14,8 +14,6 @@ of every process) and, per checkout, the spread.
 import argparse
 import asyncio
 import os
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +29,7 @@ from bench.common import (
 )
 from bench.deliver import arrival_times, publish_and_settle, tokyo_crisis
 from services.common.topic_admin import create_topics
-from services.embedded.processes import ManagedProcess, ProvidersProcess, free_port, wait_for_port
+from services.embedded.processes import start_providers
 from services.embedded.stack import EmbeddedStack
 from services.providers import outbox
 
@@ -50,26 +48,6 @@ class Spread:
         self.cpu.append(cpu)
 
 
-def start_providers_from(checkout: Path, redis_url: str, email_nice: int) -> ProvidersProcess:
-    """The checkout's own local gateway and relay (the relay at the email path's priority)."""
-    started: dict[str, ManagedProcess] = {}
-    for kind in ("smtp", "gateway"):
-        port = free_port()
-        nice = email_nice if kind == "smtp" else 0
-        process = subprocess.Popen(
-            [sys.executable, "-m", "services.providers", kind, redis_url, str(port)],
-            cwd=checkout,
-            env={**os.environ, "PYTHONPATH": str(checkout)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=(lambda n=nice: os.nice(n)) if nice else None,
-        )
-        wait_for_port(port, process, kind)
-        started[kind] = ManagedProcess(kind, port, process)
-    gateway = started["gateway"]
-    return ProvidersProcess("providers", gateway.port, gateway.process, started["smtp"])
-
-
 async def forget(redis: Redis, *identifiers: str) -> None:
     """Delete what a round's crises wrote, so every round starts from the same Redis."""
     await redis.delete(outbox.LOG)
@@ -84,14 +62,16 @@ def one_round(
     """When the last message of each channel arrived, and each process's CPU-seconds."""
     prefix = f"round{number}."
     assert stack.redis is not None and stack.broker is not None
-    providers = start_providers_from(checkout, stack.redis_url, args.email_nice)
+    providers = start_providers(stack.redis_url, checkout)
+    assert providers.smtp is not None
+    # The relay stands in for the email provider: it runs at the email path's priority.
+    os.setpriority(os.PRIO_PROCESS, providers.smtp.process.pid, args.email_nice)
     settings = stack.settings(prefix, **providers.urls())
     asyncio.run(create_topics(settings))
     processes = start_services(
         {**env, **settings.as_env()}, CHANNELS, 1, args.email_dispatchers, args.email_nice, checkout
     )
     pids = {name: p.pid for name, p in processes.items()}
-    assert providers.smtp is not None
     pids |= {
         "HTTP gateway": providers.process.pid,
         "SMTP relay": providers.smtp.process.pid,

@@ -1,6 +1,7 @@
 """Kubernetes manifests for Vigie, generated so that replica counts follow the partition
 counts of schemas/topics.py: a consumer group never has more members than partitions."""
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from schemas.topics import (
     RESPONSES,
     Topic,
 )
+from services.common.config import Settings
 
 IMAGE = "registry.example/vigie:0.1.0"
 OPS_PORT = 9100
@@ -34,7 +36,19 @@ class Workload:
     env: dict[str, str] = field(default_factory=dict)
     memory: str = "384Mi"
     cpu: str = "250m"
-    consumers: int = 1  # group members per replica (VIGIE_CONSUMERS)
+
+    @property
+    def consumers(self) -> int:
+        """Consumer-group members per replica: a dispatcher runs VIGIE_CONSUMERS of them for
+        a channel it sends (the defaults are the settings' own)."""
+        if not self.service.startswith("dispatcher"):
+            return 1
+        fields = Settings.model_fields
+        per_channel = json.loads(self.env.get("VIGIE_CONSUMERS", "null"))
+        channels = json.loads(self.env.get("VIGIE_DISPATCH_CHANNELS", "null"))
+        per_channel = per_channel or fields["consumers"].get_default(call_default_factory=True)
+        channels = channels or fields["dispatch_channels"].get_default(call_default_factory=True)
+        return max((per_channel.get(c, 1) for c in channels), default=1)
 
     @property
     def ceiling(self) -> int:
@@ -60,7 +74,6 @@ WORKLOADS = (
         2,
         4,
         {"VIGIE_DISPATCH_CHANNELS": '["email"]', "VIGIE_CONSUMERS": '{"email": 2}'},
-        consumers=2,
     ),
     Workload(
         "dispatcher-priority",
@@ -79,7 +92,6 @@ WORKLOADS = (
         4,
         {"VIGIE_DISPATCH_CHANNELS": '["email"]', "VIGIE_CONSUMERS": '{"email": 2}'},
         cpu="500m",
-        consumers=2,
     ),
     Workload("leaders", "leaders", LEADER_ALERTS, 2),
     Workload("reservists", "reservists", RESERVIST_CANDIDATES, 2),

@@ -1,6 +1,7 @@
 """Spawn the local broker and Redis on free loopback ports and wait until they answer."""
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -133,20 +134,25 @@ class ProvidersProcess(ManagedProcess):
         }
 
 
-def start_providers(redis_url: str) -> ProvidersProcess:
-    smtp = _start_provider("smtp", redis_url, "local SMTP server")
+def start_providers(redis_url: str, checkout: Path | None = None) -> ProvidersProcess:
+    """`checkout`: another copy of the code to run them from (benchmarks compare two)."""
+    smtp = _start_provider("smtp", redis_url, "local SMTP server", checkout)
     try:
-        gateway = _start_provider("gateway", redis_url, "local HTTP gateway")
+        gateway = _start_provider("gateway", redis_url, "local HTTP gateway", checkout)
     except BaseException:
         smtp.stop()
         raise
     return ProvidersProcess("providers", gateway.port, gateway.process, smtp)
 
 
-def _start_provider(kind: str, redis_url: str, what: str) -> ManagedProcess:
+def _start_provider(
+    kind: str, redis_url: str, what: str, checkout: Path | None = None
+) -> ManagedProcess:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "services.providers", kind, redis_url, str(port)],
+        cwd=checkout,
+        env={**os.environ, "PYTHONPATH": str(checkout)} if checkout else None,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

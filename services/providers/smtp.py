@@ -96,15 +96,14 @@ def _text(message: Message) -> str:
     return ""
 
 
-_ADDRESS = r"[^<>()\[\]\\,;:\s\"@]+@[^<>()\[\]\\,;:\s\"@]+"
+_NOT_IN_ADDRESS = r"<>()\[\]\\,;:\s\"@"  # as a character class's content
+_ADDRESS = rf"[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+"
 _PLAIN_ADDRESS = re.compile(rf"\s*<({_ADDRESS})>(.*)", re.S)
 # How each recipient of a batch comes: "TO:<local@domain>", without parameters.
 _PLAIN_RCPT = re.compile(rf"TO:\s*<({_ADDRESS})>", re.I)
 # A recipient's whole command line as a batch sends it: ASCII, no parameters.
-_PLAIN_RCPT_LINE = re.compile(
-    rb'RCPT TO:<([^<>()\[\]\\,;:\s"@\x80-\xff]+@[^<>()\[\]\\,;:\s"@\x80-\xff]+)>\r\n',
-    re.I,
-)
+_ASCII_ADDRESS = rf"[^{_NOT_IN_ADDRESS}\x80-\xff]+@[^{_NOT_IN_ADDRESS}\x80-\xff]+"
+_PLAIN_RCPT_LINE = re.compile(rf"RCPT TO:<({_ASCII_ADDRESS})>\r\n".encode(), re.I)
 
 
 # How often at most the idle timer moves: aiosmtpd moves it at every command, a timer
