@@ -164,7 +164,7 @@ def start_services(
             roles.append((f"dispatcher-priority-{channel}", "dispatcher-priority", only, nice))
     return {
         f"{label}-{i}": subprocess.Popen(
-            [sys.executable, "-m", "services.cli.main", "run", service, "--quiet"],
+            [sys.executable, "-m", "services.cli", "run", service, "--quiet"],
             env={**penv, "PYTHONPATH": str(cwd)} if cwd else penv,
             cwd=cwd,
             preexec_fn=(lambda n=nice: os.nice(n)) if nice else None,

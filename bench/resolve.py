@@ -88,7 +88,7 @@ def main() -> None:
     with stack_with_directory(args.nationals) as (stack, env):
         settings = stack.settings()
         resolver = subprocess.Popen(
-            [sys.executable, "-m", "services.cli.main", "run", "resolver", "--quiet"], env=env
+            [sys.executable, "-m", "services.cli", "run", "resolver", "--quiet"], env=env
         )
         try:
             asyncio.run(measure(settings, resolver.pid))

@@ -45,7 +45,7 @@ def service_process(
     log = log or Path(tempfile.gettempdir()) / f"vigie-{settings.topic_prefix}{name}.log"
     with log.open("ab") as sink:
         return subprocess.Popen(
-            [sys.executable, "-m", "services.cli.main", "run", name],
+            [sys.executable, "-m", "services.cli", "run", name],
             env=env,
             stdout=sink,
             stderr=sink,

@@ -20,7 +20,7 @@ from tests.helpers import SAMPLES
 
 def vigie(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "services.cli.main", *args],
+        [sys.executable, "-m", "services.cli", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -40,7 +40,7 @@ def operator_env(tmp_path: Path) -> dict[str, str]:
 def vigie_up(operator_env: dict[str, str], tmp_path: Path) -> Iterator[None]:
     log = (tmp_path / "up.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.cli.main", "up"], env=operator_env, stdout=log, stderr=log
+        [sys.executable, "-m", "services.cli", "up"], env=operator_env, stdout=log, stderr=log
     )
     state = Path(operator_env["VIGIE_HOME"]) / "embedded.json"
     deadline = time.monotonic() + 60

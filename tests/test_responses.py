@@ -44,7 +44,7 @@ async def _directory(settings: Settings, tmp_path: Path, features: list[dict[str
 
 def vigie_status(settings: Settings, crisis_id: str) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, "-m", "services.cli.main", "status", crisis_id, "--json"],
+        [sys.executable, "-m", "services.cli", "status", crisis_id, "--json"],
         env={**settings.as_env(), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,

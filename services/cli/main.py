@@ -223,11 +223,3 @@ def topics_create(replication: Annotated[int, typer.Option(min=1)] = 1) -> None:
 
     asyncio.run(create_topics(connected_settings(), replication))
     print("topics ready")
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()

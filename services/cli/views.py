@@ -15,6 +15,7 @@ from services.common import crises
 from services.common.config import Settings
 from services.common.masking import mask
 from services.common.runtime import make_redis
+from services.common.signals import cancel_on_signals
 from services.dispatcher.ledger import addressbook_key, read_addressbook
 from services.providers import outbox
 from services.status.collect import crisis_view, is_known
@@ -33,7 +34,8 @@ def status_command(
     safety answers, reservist needs; events held or rejected."""
     settings = connected_settings()
     if watch:
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a watch ends
+        # Ctrl-C or SIGTERM is how a watch ends: its task is cancelled and cleans up.
+        with contextlib.suppress(asyncio.CancelledError):
             asyncio.run(_watch(settings, crisis_id, every))
         return
     view = asyncio.run(_view(settings, crisis_id))
@@ -56,6 +58,7 @@ async def _view(settings: Settings, crisis_id: str) -> dict[str, Any]:
 
 
 async def _watch(settings: Settings, crisis_id: str, every: float) -> None:
+    cancel_on_signals()
     redis = make_redis(settings)
     try:
         with Live(console=console, auto_refresh=False) as live:

@@ -3,7 +3,6 @@
 import asyncio
 import gc
 import logging
-import signal
 from collections.abc import Iterable
 
 import uvloop
@@ -12,6 +11,7 @@ from services.common.config import Settings
 from services.common.metrics import watch_consumer_lag
 from services.common.ops_server import ops_app
 from services.common.runtime import Runtime, make_broker, make_redis, start_broker
+from services.common.signals import stop_on_signals
 from services.common.web_server import serve_asgi
 
 log = logging.getLogger("vigie.runner")
@@ -73,12 +73,6 @@ def _settle_heap() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, 20, 20)
-
-
-def stop_on_signals(stop: asyncio.Event) -> None:
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
 
 
 def run_until_signal(settings: Settings, names: Iterable[str]) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from services.common.config import Settings
-from services.common.redis_packing import connection_class
 
 
 class TransportError(ValueError):
@@ -51,8 +50,6 @@ def kafka_client_options(settings: Settings) -> dict[str, Any]:
 
 def redis_options(settings: Settings) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    if settings.redis_url and (packing := connection_class(settings.redis_url)) is not None:
-        options["connection_class"] = packing
     if settings.redis_password is not None:
         options["password"] = settings.redis_password.get_secret_value()
     if settings.redis_ca_file is not None:
