@@ -16,9 +16,11 @@ from pydantic import (
     model_validator,
 )
 
-MAX_POLYGON_POINTS = 5_000
+MAX_POLYGON_POINTS = 100_000
 MAX_AREAS = 50
 MAX_TEXT = 8_000
+MAX_HEADLINE = 160
+MAX_DESCRIPTION = 1_000
 
 CapToken = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\s,<&]+$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -63,6 +65,14 @@ class MsgType(StrEnum):
     ALERT = "Alert"
     UPDATE = "Update"
     CANCEL = "Cancel"
+    ACK = "Ack"  # an issuer's receipt of a message: recorded, never sent
+    ERROR = "Error"  # an issuer's rejection of a message: recorded, never sent
+
+
+class Scope(StrEnum):
+    PUBLIC = "Public"
+    RESTRICTED = "Restricted"  # posts' crisis cells and island leaders only
+    PRIVATE = "Private"  # the directory ids in `addresses` only
 
 
 class Category(StrEnum):
@@ -111,8 +121,10 @@ class Channel(StrEnum):
 
 
 class Circle(Strict):
+    """Radius 0 is a point, as seismological agencies write an epicentre."""
+
     center: LatLon
-    radius_km: float = Field(gt=0, le=5_000, allow_inf_nan=False)
+    radius_km: float = Field(ge=0, le=5_000, allow_inf_nan=False)
 
 
 class Polygon(Strict):
@@ -131,7 +143,7 @@ class Polygon(Strict):
 
 
 class Area(Strict):
-    description: str = Field(default="", max_length=1_000)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
     polygons: list[Polygon] = Field(default_factory=list, max_length=MAX_AREAS)
     circles: list[Circle] = Field(default_factory=list, max_length=MAX_AREAS)
     countries: list[CountryCode] = Field(default_factory=list, max_length=300)
@@ -140,7 +152,11 @@ class Area(Strict):
     @model_validator(mode="after")
     def has_a_shape_or_code(self) -> Self:
         if not (self.polygons or self.circles or self.countries or self.regions):
-            raise ValueError("area has no polygon, circle, country or region code")
+            named = f" {self.description[:80]!r}" if self.description else ""
+            raise ValueError(
+                f"area{named} has no polygon, circle, country or region code: Vigie cannot "
+                f"tell who is in it"
+            )
         return self
 
 
@@ -148,7 +164,7 @@ class Info(Strict):
     """The text of the alert in one language."""
 
     language: LanguageTag = "fr"
-    headline: str = Field(min_length=1, max_length=160)
+    headline: str = Field(min_length=1, max_length=MAX_HEADLINE)
     description: str = Field(default="", max_length=MAX_TEXT)
     instruction: str = Field(default="", max_length=MAX_TEXT)
     web: str | None = Field(default=None, max_length=1_000)
@@ -184,13 +200,15 @@ class CrisisEvent(Strict):
     sent: IsoTime
     status: Status = Status.ACTUAL
     msg_type: MsgType = Field(validation_alias=AliasChoices("msg_type", "msgType"))
+    scope: Scope = Scope.PUBLIC
+    addresses: list[CapToken] = Field(default_factory=list, max_length=10_000)
     references: list[Reference] = Field(default_factory=list, max_length=100)
     category: list[Category] = Field(min_length=1, max_length=12)
     event: str = Field(min_length=1, max_length=200)
     urgency: Urgency
     severity: Severity
     certainty: Certainty
-    info: list[Info] = Field(min_length=1, max_length=30)
+    info: list[Info] = Field(default_factory=list, max_length=30)
     areas: list[Area] = Field(default_factory=list, max_length=MAX_AREAS)
     reservist_needs: list[ReservistNeed] = Field(default_factory=list, max_length=20)
     channels: list[Channel] = Field(
@@ -200,13 +218,22 @@ class CrisisEvent(Strict):
     @model_validator(mode="after")
     def consistent(self) -> Self:
         if self.msg_type is not MsgType.ALERT and not self.references:
-            raise ValueError(f"a {self.msg_type.value} must reference the alert it replaces")
-        if self.msg_type is not MsgType.CANCEL and not self.areas:
+            raise ValueError(f"a {self.msg_type.value} must reference the message it answers")
+        if self.msg_type in (MsgType.ALERT, MsgType.UPDATE) and not self.areas:
             raise ValueError(f"an {self.msg_type.value} needs at least one area")
-        languages = [i.language for i in self.info]
-        if len(set(languages)) != len(languages):
-            raise ValueError("two info blocks have the same language")
+        if self.msg_type in (MsgType.ALERT, MsgType.UPDATE, MsgType.CANCEL) and not self.info:
+            raise ValueError(f"an {self.msg_type.value} needs at least one info block")
+        if self.scope is Scope.PRIVATE and not self.addresses:
+            raise ValueError("a Private event must name its addresses")
         return self
+
+    @property
+    def is_record_only(self) -> bool:
+        """Kept and shown, never sent: a Draft or System message, an Ack or an Error."""
+        return self.status in (Status.DRAFT, Status.SYSTEM) or self.msg_type in (
+            MsgType.ACK,
+            MsgType.ERROR,
+        )
 
     @property
     def crisis_id(self) -> str:
@@ -218,6 +245,9 @@ class CrisisEvent(Strict):
         return self.severity is Severity.EXTREME or self.urgency is Urgency.IMMEDIATE
 
     def info_for(self, language: str) -> Info:
-        """The text in the person's language, else French, else the first one given."""
-        by_language = {i.language.split("-")[0]: i for i in self.info}
+        """The text in the person's language, else French, else the first one given. Of
+        several blocks in one language (one per category or area), the first speaks."""
+        by_language: dict[str, Info] = {}
+        for info in self.info:
+            by_language.setdefault(info.language.split("-")[0], info)
         return by_language.get(language) or by_language.get("fr") or self.info[0]

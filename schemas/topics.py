@@ -4,6 +4,10 @@ from dataclasses import dataclass
 
 from schemas.crisis import Channel
 
+# The largest message a topic takes, and producers send: a real issuer's CAP document with a
+# country's outline (100,000 vertices) is about 2 MiB as XML and as JSON.
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -14,7 +18,10 @@ class Topic:
 
     @property
     def configs(self) -> dict[str, str]:
-        return {"retention.ms": str(self.retention_days * 86_400_000)}
+        return {
+            "retention.ms": str(self.retention_days * 86_400_000),
+            "max.message.bytes": str(MAX_MESSAGE_BYTES),
+        }
 
 
 CRISIS_EVENTS = Topic(

@@ -1,8 +1,10 @@
 """What Vigie knows of each crisis in Redis: its events, its latest text, whether cancelled."""
 
+import json
+
 from redis.asyncio import Redis
 
-from schemas.crisis import CrisisEvent, MsgType
+from schemas.crisis import CrisisEvent, MsgType, Status
 
 # Status counters of an Alert, an Update and a Cancel's corrections are kept apart.
 COUNTER_PREFIX = {MsgType.ALERT: "", MsgType.UPDATE: "update:", MsgType.CANCEL: "cancel:"}
@@ -23,6 +25,11 @@ def status_key(crisis_id: str) -> str:
     return f"status:{{{crisis_id}}}"
 
 
+def unsent_key(crisis_id: str) -> str:
+    """Drafts, System messages, Acks and Errors of a crisis: kept to be shown, never sent."""
+    return f"crisis:{{{crisis_id}}}:unsent"
+
+
 async def record_event(redis: Redis, event: CrisisEvent) -> None:
     """Keep the event; a Cancel marks the crisis cancelled at once, for every sender to see."""
     crisis_id = event.crisis_id
@@ -36,7 +43,41 @@ async def record_event(redis: Redis, event: CrisisEvent) -> None:
     else:
         pipe.hsetnx(crisis_key(crisis_id), "state", ACTIVE)
         pipe.hset(crisis_key(crisis_id), "latest", event.identifier)
+    # What the crisis is (Actual, Exercise, Test) is set by its first event, for good.
+    pipe.hsetnx(crisis_key(crisis_id), "status", event.status.value)
     await pipe.execute()
+
+
+async def record_unsent(redis: Redis, event: CrisisEvent, why: str) -> None:
+    """Keep an event that must reach nobody, without touching the crisis it names: a Draft
+    Cancel does not cancel anything."""
+    shown = {
+        "msg_type": event.msg_type.value,
+        "status": event.status.value,
+        "sender": event.sender,
+        "sent": event.sent.isoformat(),
+        "why": why,
+    }
+    pipe = redis.pipeline(transaction=True)
+    pipe.hset(unsent_key(event.crisis_id), event.identifier, json.dumps(shown))
+    pipe.zadd(RECENT, {event.crisis_id: event.sent.timestamp()}, gt=True)
+    await pipe.execute()
+
+
+async def unsent(redis: Redis, crisis_id: str) -> dict[str, dict[str, str]]:
+    found = await redis.hgetall(unsent_key(crisis_id))
+    return {str(k): json.loads(v) for k, v in found.items()}
+
+
+async def crisis_status(redis: Redis, crisis_id: str) -> Status | None:
+    """Actual, Exercise or Test: set by the crisis's first event; None for a new crisis."""
+    recorded = await redis.hget(crisis_key(crisis_id), "status")
+    return Status(str(recorded)) if recorded else None
+
+
+async def note(redis: Redis, crisis_id: str, text: str) -> None:
+    """Something the crisis centre must read in `vigie status` (a Cancel of nothing...)."""
+    await redis.hset(crisis_key(crisis_id), "note", text)
 
 
 async def event(redis: Redis, crisis_id: str, identifier: str) -> CrisisEvent | None:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from schemas.delivery import DeadLetter
-from schemas.topics import DEAD_LETTERS, Topic
+from schemas.topics import DEAD_LETTERS, MAX_MESSAGE_BYTES, Topic
 from services.common.config import Settings
 from services.common.transport import kafka_security, redis_options
 
@@ -128,6 +128,7 @@ def make_broker(settings: Settings, **extra: Any) -> KafkaBroker:
         if settings.kafka_compression == "none"
         else settings.kafka_compression,
         request_timeout_ms=settings.request_timeout_ms,
+        max_request_size=MAX_MESSAGE_BYTES,
         # On SIGTERM, messages in hand are finished (and committed) before consumers stop.
         graceful_timeout=settings.graceful_timeout_s,
         security=kafka_security(settings),

@@ -29,6 +29,9 @@ class ContactRow(Row):
     sms: Phone | None = None
     email: Email | None = None
     push_token: PushToken | None = None
+    # Enrolled for drills (CAP status Exercise) and for technical tests (status Test).
+    exercise: bool = False
+    test: bool = False
 
     def contact_for(self, channel: Channel) -> str | None:
         return {Channel.SMS: self.sms, Channel.EMAIL: self.email, Channel.PUSH: self.push_token}[

@@ -74,9 +74,15 @@ def _index_located(
         if old_region:
             pipe.srem(keys.region_members(kind, old_region), row.id)
     pipe.geoadd(geo(tile), (row.location.lon, row.location.lat, row.id))
-    pipe.hset(data(tile), row.id, row.model_dump_json(exclude={"kind"}))
+    pipe.hset(data(tile), row.id, row.model_dump_json(exclude={"kind", *_not_enrolled(row)}))
     pipe.hset(where, row.id, "|".join(placement))
     if row.country:
         pipe.sadd(keys.country_members(kind, row.country), row.id)
     if row.region:
         pipe.sadd(keys.region_members(kind, row.region), row.id)
+
+
+def _not_enrolled(row: NationalRow | TripRow) -> set[str]:
+    """The drill and test flags a record leaves out when false: most people are enrolled
+    in neither, and each national's record is kept in Redis."""
+    return {flag for flag in ("exercise", "test") if not getattr(row, flag, True)}

@@ -8,7 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from schemas.alerts import Addressee
-from schemas.crisis import Channel, CrisisEvent
+from schemas.crisis import Channel, CrisisEvent, Status
 from services.dispatcher.segments import sms_segments
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -65,7 +65,10 @@ def render(
     chrome = _chrome(language)
     text_event = correcting or event
     info = text_event.info_for(primary)
+    mark, mark_line = status_mark(event.status, language)
     context = {
+        "mark": mark,
+        "mark_line": mark_line,
         "kind": event.msg_type.value,
         "headline": info.headline,
         "description": info.description,
@@ -83,6 +86,15 @@ def render(
     return Message(
         _template(chrome, "email_subject", context), _template(chrome, "email_body", context)
     )
+
+
+def status_mark(status: Status, language: str) -> tuple[str, str]:
+    """The first word of every message of a drill or a test, and the line that explains
+    it; empty for a real alert."""
+    if status is Status.ACTUAL:
+        return "", ""
+    chrome, context = _chrome(language), {"status": status.value}
+    return _template(chrome, "mark", context), _template(chrome, "mark_line", context)
 
 
 def answer_block(language: str, links: Mapping[str, str]) -> str:

@@ -52,6 +52,9 @@ class Dispatcher:
 
     async def handle(self, job: AlertJob) -> None:
         event = await self._event(job.crisis_id, job.event_identifier)
+        if event.is_record_only:  # the resolver makes no job of these: never send one
+            log.error("job %s of %s event %s not sent", job.job_id, event.status, event.identifier)
+            return
         withdrawn = None
         if job.msg_type is MsgType.CANCEL:
             withdrawn = await crises.latest_alert(self.rt.redis, job.crisis_id)

@@ -163,6 +163,7 @@ class Escalation:
                 person,
                 facts,
                 links,
+                event.status,
             )
         )
 
@@ -178,6 +179,7 @@ class Escalation:
                     kind,
                     person,
                     facts,
+                    status=event.status,
                 )
             )
 
@@ -209,6 +211,7 @@ class Escalation:
                 NoticeKind.ISLAND_UNREACHED,
                 cell,
                 facts,
+                status=event.status,
             )
         )
 

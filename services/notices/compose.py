@@ -3,26 +3,34 @@
 from collections.abc import Mapping
 
 from schemas.alerts import Recipient
-from schemas.crisis import Channel
+from schemas.crisis import Channel, Status
 from schemas.notices import Notice, NoticeKind, Text
-from services.dispatcher.messages import MAX_PUSH_BODY, shorten
+from services.dispatcher.messages import MAX_PUSH_BODY, shorten, status_mark
 from services.notices.catalog import CATALOGS, LINK_LABELS
 
 Facts = Mapping[str, object]
 
 
 def texts(
-    kind: NoticeKind, language: str, facts: Facts, links: Mapping[str, str]
+    kind: NoticeKind,
+    language: str,
+    facts: Facts,
+    links: Mapping[str, str],
+    status: Status = Status.ACTUAL,
 ) -> dict[Channel, Text]:
     lang = language.split("-")[0] if language.split("-")[0] in CATALOGS else "fr"
     subject, sms, email = (part.format_map(facts) for part in CATALOGS[lang][kind])
+    mark, mark_line = status_mark(status, lang)
+    if mark:  # a drill's or a test's notices say so in their first words
+        subject, sms = f"{mark} - {subject}", f"{mark} - {sms}"
+        email = f"{mark} - {mark_line}\n\n{email}"
     labels = LINK_LABELS[lang]
     link_lines = "\n".join(
         f"- {labels.get(answer, answer)} : {url}" for answer, url in links.items()
     )
     email_body = f"{email}\n\n{link_lines}" if link_lines else email
     first_link = next(iter(links.values()), "")
-    push_body = shorten(sms.removeprefix("VIGIE "), MAX_PUSH_BODY - len(first_link) - 1)
+    push_body = shorten(sms.replace("VIGIE ", "", 1), MAX_PUSH_BODY - len(first_link) - 1)
     return {
         Channel.SMS: Text(title="", body=sms),
         Channel.EMAIL: Text(title=subject, body=email_body),
@@ -37,11 +45,13 @@ def notice(
     recipient: Recipient,
     facts: Facts,
     links: Mapping[str, str] | None = None,
+    status: Status = Status.ACTUAL,
 ) -> Notice:
+    """`status`: the crisis's CAP status, so that a drill's notices are marked as one."""
     return Notice(
         notice_id=notice_id,
         crisis_id=crisis_id,
         kind=kind,
         recipient=recipient,
-        texts=texts(kind, recipient.language, facts, links or {}),
+        texts=texts(kind, recipient.language, facts, links or {}, status),
     )

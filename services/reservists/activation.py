@@ -13,7 +13,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel
 
 from schemas.alerts import Candidate, Contacts, Recipient, ReservistCandidates
-from schemas.crisis import Channel, CrisisEvent
+from schemas.crisis import Channel, CrisisEvent, Status
 from schemas.notices import NoticeKind
 from schemas.responses import Answer, PersonResponse, Role
 from schemas.topics import NOTICES
@@ -254,6 +254,7 @@ class Activation:
                 recipient,
                 _facts(need, event, recipient.language),
                 links,
+                event.status if event else Status.ACTUAL,
             ),
             self.rt.topic(NOTICES),
         )

@@ -106,10 +106,18 @@ def target_area(areas: list[Area]) -> TargetArea:
             ring = Polygon([(lon, lat) for lat, lon in polygon.points])
             if not ring.is_valid:
                 ring = shapely.make_valid(ring)
+            # Prepared: a country's outline (tens of thousands of vertices) is tested against
+            # each person and grid cell through an index rather than edge by edge.
+            shapely.prepare(ring)
             shapes.append(ring)
             target.searches.append(SearchShape(ring))
         for circle in area.circles:
             lat, lon = circle.center
+            if circle.radius_km == 0:  # a point (an epicentre): the islands and posts on it
+                point = shapely.Point(lon, lat)
+                shapes.append(point)
+                target.searches.append(SearchShape(point.buffer(0.001), (lon, lat, 0.0)))
+                continue
             traced = circle_polygon(lon, lat, circle.radius_km)
             shapes.append(traced)
             target.searches.append(SearchShape(traced.buffer(0.01), (lon, lat, circle.radius_km)))

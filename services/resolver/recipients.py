@@ -7,8 +7,9 @@ from collections.abc import Iterable
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
-from schemas.alerts import Addressee, Recipient
+from schemas.alerts import Addressee, Recipient, addressee
 from schemas.crisis import Channel
+from services.directory.records import PostRow
 from services.resolver.directory_view import DirectoryView
 from services.resolver.people import Person
 
@@ -38,8 +39,8 @@ def addressees(
                 rows.append({**who, "address": address})
     reached: set[int] = set()
     targeted: Counter[tuple[str | None, Channel]] = Counter()
-    for (index, channel), addressee in _valid(owners, rows, people):
-        found[channel].append(addressee)
+    for (index, channel), valid in _valid(owners, rows, people):
+        found[channel].append(valid)
         targeted[(posts[index], channel)] += 1
         reached.add(index)
     # Counted per chunk, not per person: a crisis names 100,000 people.
@@ -54,6 +55,28 @@ def addressees(
         counts[f"targeted:{channel.value}"] += n
         counts[f"post:{post_id}:targeted:{channel.value}"] += n
     return found
+
+
+def post_cells(
+    posts: list[PostRow], channels: list[Channel], counts: Counter[str]
+) -> Iterable[tuple[Channel, list[Addressee]]]:
+    """The crisis cells of these posts, on the channels they have (SMS and email)."""
+    for channel in channels:
+        cells = []
+        for post in posts:
+            address = {Channel.SMS: post.cell_sms, Channel.EMAIL: post.cell_email}.get(channel)
+            if address:
+                cells.append(addressee(cell_id(post.id), address, "fr", post.id))
+                counts[f"targeted:{channel.value}"] += 1
+                counts[f"post:{post.id}:targeted:{channel.value}"] += 1
+        counts["cells"] += len(cells)
+        if cells:
+            yield channel, cells
+
+
+def cell_id(post_id: str) -> str:
+    """A post's crisis cell, where a person id is expected."""
+    return f"cell:{post_id}"
 
 
 def _valid(

@@ -3,12 +3,13 @@
 import logging
 import zlib
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from redis.typing import EncodableT, FieldT
 
 from schemas.alerts import Addressee, AlertJob, LeaderAlert, Recipient, ReservistCandidates
-from schemas.crisis import Channel, CrisisEvent, MsgType
+from schemas.crisis import Channel, CrisisEvent, MsgType, Status
 from schemas.topics import (
     ALERT_JOBS,
     ALERT_JOBS_PRIORITY,
@@ -22,16 +23,24 @@ from services.common.in_flight import InFlight
 from services.common.metrics import JOBS, RECIPIENTS
 from services.common.runtime import Runtime
 from services.common.topic_admin import partition_counts
-from services.directory.records import IslandRow
+from services.directory.records import IslandRow, PostRow
+from services.resolver.audience import Audience, audience_of
 from services.resolver.directory_view import DirectoryCache, DirectoryView
 from services.resolver.gate import Gate
 from services.resolver.geometry import TargetArea, target_area
-from services.resolver.people import PeopleFinder, nationals_by_id
-from services.resolver.recipients import addressees, to_recipient
+from services.resolver.people import PeopleFinder, Person, nationals_by_id
+from services.resolver.recipients import addressees, post_cells, to_recipient
 from services.resolver.reservists import candidates
+from services.trust import holds
 
 log = logging.getLogger("vigie.resolver")
 STAGE = "resolver"
+
+
+def _why_unsent(event: CrisisEvent) -> str:
+    if event.msg_type in (MsgType.ACK, MsgType.ERROR):
+        return f"an {event.msg_type.value} is recorded, never sent"
+    return f"status {event.status.value} never reaches anyone"
 
 
 class Resolver:
@@ -42,6 +51,15 @@ class Resolver:
         self.partitions: dict[Topic, int] = {}
 
     async def handle(self, event: CrisisEvent) -> None:
+        if event.is_record_only:
+            why = _why_unsent(event)
+            await crises.record_unsent(self.rt.redis, event, why)
+            log.info("%s %s recorded, sent to nobody: %s", event.status, event.identifier, why)
+            return
+        kept = await self._in_kind(event)
+        if kept is None:
+            return
+        event = kept
         # Before the event is recorded: a held Update must not supersede the alert in force.
         if await self.gate.holds_back(event):
             return
@@ -52,18 +70,25 @@ class Resolver:
             latest = await crises.latest_alert(self.rt.redis, event.crisis_id)
             if latest is None:
                 log.warning("cancel %s for unknown crisis %s", event.identifier, event.crisis_id)
+                await crises.note(
+                    self.rt.redis,
+                    event.crisis_id,
+                    f"Cancel {event.identifier} of a message Vigie never sent: nobody alerted",
+                )
                 return
             source = latest
+        audience = audience_of(event)
         view = await self.cache.current()
         area = target_area(source.areas)
         counts: Counter[str] = Counter()
-        jobs = await self._fan_out(event, area, view, counts)
-        islands = self._islands(area, view)
+        jobs = await self._fan_out(event, area, view, counts, audience)
+        islands = self._islands(area, view) if audience.leaders else []
         for island in islands:
-            await self._alert_leader(event, island)
-        if event.msg_type is not MsgType.CANCEL:
+            await self._alert_leader(event, island, audience)
+        if event.msg_type is not MsgType.CANCEL and audience.reservists:
+            reservists = [r for r in view.reservists if audience.admits(r.model_dump())]
             for need in event.reservist_needs:
-                found = candidates(need, view.reservists, area.centre)
+                found = candidates(need, reservists, area.centre)
                 await self.rt.broker.publish(
                     ReservistCandidates(
                         crisis_id=event.crisis_id,
@@ -76,7 +101,8 @@ class Resolver:
                 )
         await self._seed_status(event, counts, jobs, islands, self._posts(area, view, counts))
         log.info(
-            "resolved %s %s: %d people, %d jobs, %d islands",
+            "resolved %s %s %s: %d people, %d jobs, %d islands",
+            event.status.value,
             event.msg_type.value,
             event.identifier,
             counts["people"],
@@ -84,8 +110,38 @@ class Resolver:
             len(islands),
         )
 
+    async def _in_kind(self, event: CrisisEvent) -> CrisisEvent | None:
+        """The event as it must be handled, or None when refused: a drill and a real alert
+        never mix, so an exercise can never be turned real by a later message."""
+        if not event.references:
+            return event
+        recorded = await crises.crisis_status(self.rt.redis, event.crisis_id)
+        if recorded is None:
+            # An Update of a message Vigie never saw is the crisis's first alert.
+            if event.msg_type is MsgType.UPDATE:
+                return event.model_copy(update={"msg_type": MsgType.ALERT})
+            return event
+        if recorded is event.status:
+            return event
+        if event.msg_type is MsgType.CANCEL and event.status is Status.ACTUAL:
+            # Withdrawing a drill is part of the drill: its corrections are marked too.
+            return event.model_copy(update={"status": recorded})
+        reason = (
+            f"{event.identifier}: a {event.status.value} {event.msg_type.value} cannot refer "
+            f"to crisis {event.crisis_id}, which is {recorded.value}"
+        )
+        log.warning("refused %s", reason)
+        await holds.reject(self.rt.redis, event.crisis_id, event.identifier, reason)
+        await self.rt.dead_letter(STAGE, reason, event.model_dump_json().encode(), CRISIS_ACCEPTED)
+        return None
+
     async def _fan_out(
-        self, event: CrisisEvent, area: TargetArea, view: DirectoryView, counts: Counter[str]
+        self,
+        event: CrisisEvent,
+        area: TargetArea,
+        view: DirectoryView,
+        counts: Counter[str],
+        audience: Audience,
     ) -> int:
         """Jobs per channel, each to that channel's topic; returns how many."""
         topics = ALERT_JOBS_PRIORITY if event.is_priority else ALERT_JOBS
@@ -122,7 +178,10 @@ class Resolver:
             JOBS.labels(lane).inc()
             RECIPIENTS.labels(lane).inc(len(batch))
 
-        async for people in PeopleFinder(self.rt.redis, area, event.sent.date()).people():
+        if audience.post_cells:
+            for channel, cells in post_cells(self._area_posts(area, view), event.channels, counts):
+                pending[channel] += cells
+        async for people in self._people(event, area, audience):
             for channel, found in addressees(people, view, event.channels, counts).items():
                 pending[channel] += found
             for channel, waiting in pending.items():
@@ -136,6 +195,20 @@ class Resolver:
                 await publish(channel, waiting)
         await in_flight.drain()
         return sum(published.values())
+
+    async def _people(
+        self, event: CrisisEvent, area: TargetArea, audience: Audience
+    ) -> AsyncIterator[list[Person]]:
+        if not audience.nationals:
+            return
+        if audience.named is not None:
+            named = await nationals_by_id(self.rt.redis, sorted(audience.named))
+            people = [p for p in named.values() if audience.admits(p)]
+            if people:
+                yield people
+            return
+        async for people in PeopleFinder(self.rt.redis, area, event.sent.date()).people():
+            yield [p for p in people if audience.admits(p)] if audience.enrolled else people
 
     def _spread(self, topic: Topic, n: int) -> int | None:
         """The partition of a crisis's n-th job on a topic: its jobs go round the topic's
@@ -168,13 +241,19 @@ class Resolver:
                 found.setdefault(island.id, island)
         return sorted(found.values(), key=lambda i: i.id)
 
+    @staticmethod
+    def _area_posts(area: TargetArea, view: DirectoryView) -> list[PostRow]:
+        """The posts whose district the area meets."""
+        found = {p.id: p for p in view.posts_meeting(area.shape)} if area.shape else {}
+        for post in view.posts.values():
+            if set(post.district_countries) & area.countries or (
+                set(post.district_regions) & area.regions
+            ):
+                found.setdefault(post.id, post)
+        return sorted(found.values(), key=lambda p: p.id)
+
     def _posts(self, area: TargetArea, view: DirectoryView, counts: Counter[str]) -> list[str]:
-        posts = {p.id for p in view.posts_meeting(area.shape)} if area.shape else set()
-        posts |= {
-            p.id
-            for p in view.posts.values()
-            if set(p.district_countries) & area.countries or set(p.district_regions) & area.regions
-        }
+        posts = {p.id for p in self._area_posts(area, view)}
         posts |= {
             key.split(":")[1]
             for key in counts
@@ -182,16 +261,21 @@ class Resolver:
         }
         return sorted(posts)
 
-    async def _alert_leader(self, event: CrisisEvent, island: IslandRow) -> None:
+    async def _alert_leader(
+        self, event: CrisisEvent, island: IslandRow, audience: Audience
+    ) -> None:
         people = await nationals_by_id(self.rt.redis, [island.leader_id, *island.deputy_ids])
 
         def recipient(person_id: str) -> Recipient | None:
             person = people.get(person_id)
-            if person is None:
+            if person is None or not audience.admits_leader(person):
                 return None
             return to_recipient(person, event.channels, island.id, island.post_id)
 
         deputies = [r for r in map(recipient, island.deputy_ids) if r is not None]
+        leader = recipient(island.leader_id)
+        if audience.leaders_enrolled and leader is None and not deputies:
+            return  # a technical test reaches only the leaders flagged for tests
         alert = LeaderAlert(
             crisis_id=event.crisis_id,
             event_identifier=event.identifier,
@@ -199,7 +283,7 @@ class Resolver:
             island_id=island.id,
             island_name=island.name,
             post_id=island.post_id,
-            leader=recipient(island.leader_id),
+            leader=leader,
             deputies=deputies,
         )
         await self.rt.broker.publish(alert, self.rt.topic(LEADER_ALERTS), key=island.id.encode())

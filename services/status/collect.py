@@ -31,8 +31,11 @@ async def crisis_view(redis: Redis, crisis_id: str) -> dict[str, Any]:
         "needs": await need_status(redis, crisis_id),
         "holds": [h.model_dump(mode="json") for h in await holds.holds(redis, crisis_id)],
         "rejected": await holds.rejections(redis, crisis_id),
+        "unsent": await crises.unsent(redis, crisis_id),
     }
 
 
 def is_known(view: dict[str, Any]) -> bool:
-    return bool(view["counters"] or view["state"] or view["holds"] or view["rejected"])
+    return bool(
+        view["counters"] or view["state"] or view["holds"] or view["rejected"] or view["unsent"]
+    )

@@ -13,7 +13,7 @@ OUTCOMES = ("targeted", "sent", "failed", "skipped")
 
 
 def render(view: dict[str, Any]) -> Group:
-    parts: list[RenderableType] = [*_trust(view)]
+    parts: list[RenderableType] = [*_kind(view), *_trust(view), *_unsent(view)]
     counters, state = view["counters"], view["state"]
     if counters or state:
         parts.append(
@@ -28,6 +28,33 @@ def render(view: dict[str, Any]) -> Group:
         parts.extend(_posts(counters, view["posts"]))
         parts.extend(_answers(view))
     return Group(*parts)
+
+
+# A drill or a test must never be mistaken for a real crisis on the crisis centre's screen.
+KIND_BANNERS = {
+    "Exercise": "[bold white on magenta] EXERCISE [/] a drill: only its audience is alerted",
+    "Test": "[bold white on blue] TEST [/] a technical test: only test recipients are alerted",
+}
+
+
+def _kind(view: dict[str, Any]) -> list[RenderableType]:
+    lines: list[RenderableType] = []
+    banner = KIND_BANNERS.get(view["state"].get("status", ""))
+    if banner:
+        lines.append(Text.from_markup(banner))
+    if note := view["state"].get("note"):
+        lines.append(Text.from_markup(f"[bold yellow]{note}[/]"))
+    return lines
+
+
+def _unsent(view: dict[str, Any]) -> list[RenderableType]:
+    return [
+        Text(
+            f"{identifier}: {shown['status']} {shown['msg_type']} from {shown['sender']} at "
+            f"{shown['sent']}, recorded and sent to nobody ({shown['why']})"
+        )
+        for identifier, shown in sorted(view["unsent"].items())
+    ]
 
 
 def _trust(view: dict[str, Any]) -> list[RenderableType]:

@@ -117,7 +117,11 @@ async function refresh() {
     if (!response.ok) throw new Error(`${response.status}`);
     const data = await response.json();
     const c = data.counters;
+    // A drill or a test is shown in a colour of its own, never as a real crisis.
+    const kind = { Exercise: "EXERCICE", Test: "TEST" }[data.state.status] || "";
+    document.body.dataset.kind = data.state.status || "Actual";
     document.getElementById("summary").textContent =
+      (kind ? `${kind} · ` : "") +
       `${data.state.state || "inconnu"} · ${count(c, "people")} personnes dans la zone · ` +
       `${count(c, "unreachable")} sans moyen de contact · ${count(c, "islands")} îlots`;
     drawTrust(data);

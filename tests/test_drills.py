@@ -1,0 +1,191 @@
+"""CAP status, scope and message types obeyed end to end: who got which message, on the real
+broker, Redis and local providers. A drill reaches only its audience, marked as a drill; a
+Draft, a System message, an Ack or an Error reaches nobody."""
+
+import asyncio
+import time
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import redis
+from redis.asyncio import Redis
+
+from services.common import crises
+from services.common.config import Settings
+from services.providers import outbox
+from services.status.collect import crisis_view
+from tests.answer_helpers import eventually
+from tests.delivery_helpers import settled
+from tests.directory_data import CELL_EMAIL, marrakech_directory, write
+from tests.events import event_json
+from tests.helpers import import_directory, publish, running
+
+PIPELINE = [
+    "ingest",
+    "resolver",
+    "dispatcher",
+    "dispatcher-priority",
+    "leaders",
+    "reservists",
+    "responses",
+]
+ENROLLED = {"N-IN-EN": "exercise", "R-NEAR": "exercise", "N-SMS-ONLY": "test"}
+HYDROLOGISTS = [
+    {
+        "need_id": "hydro",
+        "skill": "hydrology",
+        "count": 1,
+        "languages": ["fr", "ar"],
+        "deadline": "2030-01-01T00:00:00+00:00",
+    }
+]
+
+
+def _directory(tmp_path: Path) -> tuple[Path, dict[tuple[str, str], str]]:
+    """The Marrakech directory with a few people enrolled for drills and tests, and who
+    owns each contact point."""
+    rows = marrakech_directory(date.today())
+    owners: dict[tuple[str, str], str] = {("email", CELL_EMAIL): "cell:CON-MARRAKECH"}
+    for row in rows:
+        properties = row["properties"]
+        if properties["id"] in ENROLLED:
+            properties[ENROLLED[properties["id"]]] = True
+        for channel, field in (("sms", "sms"), ("email", "email"), ("push", "push_token")):
+            if properties.get(field) and properties["kind"] in ("national", "reservist"):
+                owners.setdefault((channel, properties[field]), properties["id"])
+    return write(tmp_path / "directory.geojson", rows), owners
+
+
+def _received(
+    client: redis.Redis, owners: dict[tuple[str, str], str], event: str
+) -> dict[str, list[outbox.Received]]:
+    """Per person, what the providers received for this event (alerts and notices)."""
+    found: dict[str, list[outbox.Received]] = defaultdict(list)
+    for entry in outbox.read_log(client.lrange(outbox.LOG, 0, -1)):
+        if entry.key.split("/")[0] == event:
+            found[owners.get((entry.channel, entry.to), entry.to)].append(entry)
+    return dict(found)
+
+
+def _referencing(identifier: str) -> list[dict[str, str]]:
+    return [
+        {
+            "sender": "cdcs@diplomatie.gouv.fr",
+            "identifier": identifier,
+            "sent": datetime.now(UTC).isoformat(),
+        }
+    ]
+
+
+async def _seen(
+    settings: Settings, crisis_id: str, part: str, identifier: str, timeout_s: float = 30
+) -> dict[str, Any]:
+    """What `vigie status CRISIS` shows of this event under `part` (unsent, rejected),
+    once it shows it."""
+    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while identifier not in (view := await crisis_view(client, crisis_id))[part]:
+            assert time.monotonic() < deadline, f"{identifier} never shown as {part}"
+            await asyncio.sleep(0.2)
+    finally:
+        await client.aclose()
+    shown: dict[str, Any] = view[part][identifier]
+    return shown
+
+
+async def test_each_status_and_scope_reaches_exactly_its_audience(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    path, owners = _directory(tmp_path)
+    await import_directory(settings, path)
+    async with running(settings, PIPELINE):
+        # A drill: the enrolled, the island leaders and deputies, the post's crisis cell.
+        await publish(settings, event_json("EX-1", status="Exercise", reservist_needs=HYDROLOGISTS))
+        await settled(redis_client, "EX-1")
+        for leader in ("N-IN", "N-EDGE-N"):
+            await eventually(
+                lambda leader=leader: leader in _received(redis_client, owners, "EX-1") or None,
+                f"{leader}'s drill notice as an island leader",
+            )
+        await eventually(
+            lambda: "R-NEAR" in _received(redis_client, owners, "EX-1") or None,
+            "the enrolled reservist's drill request",
+        )
+        drill = _received(redis_client, owners, "EX-1")
+        # N-IN and N-EDGE-N lead the islands the area meets: their notices, not the alert.
+        expected = {"N-IN-EN", "N-IN", "N-EDGE-N", "R-NEAR", "cell:CON-MARRAKECH"}
+        assert set(drill) == expected, set(drill)
+        assert all("/" in m.key for m in drill["N-IN"] + drill["N-EDGE-N"])
+        assert {m.channel for m in drill["N-IN-EN"]} == {"sms", "email", "push"}
+        for person, messages in drill.items():
+            mark = "EXERCISE" if person == "N-IN-EN" else "EXERCICE"
+            for message in messages:
+                assert (message.title or message.body).startswith(mark), (person, message)
+                if message.channel == "email":
+                    assert message.body.startswith(mark), (person, message.body[:80])
+        assert redis_client.hget(crises.crisis_key("EX-1"), "status") == "Exercise"
+
+        # A technical test: only the people flagged for tests; no leader is flagged.
+        await publish(settings, event_json("TS-1", status="Test", reservist_needs=[]))
+        await settled(redis_client, "TS-1")
+        test = _received(redis_client, owners, "TS-1")
+        assert set(test) == {"N-SMS-ONLY"}, set(test)
+        assert [m.channel for m in test["N-SMS-ONLY"]] == ["sms"]
+        assert test["N-SMS-ONLY"][0].body.startswith("TEST - ")
+
+        # Published by mistake, never fanned out: Draft, System, and an issuer's Ack.
+        await publish(settings, event_json("DR-1", status="Draft"))
+        await publish(settings, event_json("SY-1", status="System"))
+        await publish(
+            settings,
+            event_json("ACK-1", msgType="Ack", references=_referencing("EX-1"), areas=[]),
+        )
+        assert (await _seen(settings, "DR-1", "unsent", "DR-1"))["status"] == "Draft"
+        assert (await _seen(settings, "SY-1", "unsent", "SY-1"))["status"] == "System"
+        assert (await _seen(settings, "EX-1", "unsent", "ACK-1"))["msg_type"] == "Ack"
+
+        # A real Update can never turn the drill into a real alert.
+        await publish(
+            settings,
+            event_json(
+                "EX-1-REAL",
+                msgType="Update",
+                references=_referencing("EX-1"),
+                reservist_needs=[],
+            ),
+        )
+
+        refusal = await _seen(settings, "EX-1", "rejected", "EX-1-REAL")
+        assert "Exercise" in refusal["reason"], refusal
+
+        # Restricted: the crisis cells and the island leaders only, never the public.
+        await publish(settings, event_json("RS-1", scope="Restricted", reservist_needs=[]))
+        await settled(redis_client, "RS-1")
+        await eventually(
+            lambda: "N-IN" in _received(redis_client, owners, "RS-1") or None,
+            "the island leader's notice",
+        )
+        restricted = _received(redis_client, owners, "RS-1")
+        assert set(restricted) <= {"N-IN", "N-EDGE-N", "cell:CON-MARRAKECH"}, set(restricted)
+        assert "cell:CON-MARRAKECH" in restricted
+        assert all(m.key.count("/") for m in restricted["N-IN"])  # notices, not the alert
+
+        # Private: the named people only, wherever they are.
+        await publish(
+            settings,
+            event_json("PV-1", scope="Private", addresses=["N-CASA"], reservist_needs=[]),
+        )
+        await settled(redis_client, "PV-1")
+        private = _received(redis_client, owners, "PV-1")
+        assert set(private) == {"N-CASA"}, set(private)
+
+    for nobody in ("DR-1", "SY-1"):
+        assert _received(redis_client, owners, nobody) == {}
+        assert not redis_client.exists(crises.status_key(nobody))
+    assert not _received(redis_client, owners, "ACK-1")
+    assert not _received(redis_client, owners, "EX-1-REAL")
+    # The drill is still a drill, its alert still the one in force.
+    assert redis_client.hget(crises.crisis_key("EX-1"), "latest") == "EX-1"
