@@ -69,6 +69,9 @@ class MsgType(StrEnum):
     ERROR = "Error"  # an issuer's rejection of a message: recorded, never sent
 
 
+CHANGES = (MsgType.UPDATE, MsgType.CANCEL)
+
+
 class Scope(StrEnum):
     PUBLIC = "Public"
     RESTRICTED = "Restricted"  # posts' crisis cells and island leaders only
@@ -218,7 +221,8 @@ class CrisisEvent(Strict):
     @model_validator(mode="after")
     def consistent(self) -> Self:
         if self.msg_type is not MsgType.ALERT and not self.references:
-            raise ValueError(f"a {self.msg_type.value} must reference the message it answers")
+            what = "alert it replaces" if self.msg_type in CHANGES else "message it answers"
+            raise ValueError(f"a {self.msg_type.value} must reference the {what}")
         if self.msg_type in (MsgType.ALERT, MsgType.UPDATE) and not self.areas:
             raise ValueError(f"an {self.msg_type.value} needs at least one area")
         if self.msg_type in (MsgType.ALERT, MsgType.UPDATE, MsgType.CANCEL) and not self.info:

@@ -6,6 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from schemas.crisis import MAX_POLYGON_POINTS
 from services.ingest.parse import MAX_EVENT_BYTES
 from tests.directory_data import feature, national, point
 from tests.events import event_dict
@@ -74,7 +75,7 @@ def mutated_events(draw: st.DrawFn) -> bytes:
         lat = draw(absurd_latitude)
         event["areas"] = [{"circles": [{"center": [lat, 0.0], "radius_km": 10}]}]
     elif kind == 3:  # a polygon too big to be reasonable
-        n = draw(st.integers(5_001, 20_000))
+        n = draw(st.integers(MAX_POLYGON_POINTS + 1, MAX_POLYGON_POINTS + 5_000))
         ring = [[31.0 + i * 1e-5, -8.0] for i in range(n)] + [[31.0, -8.0]]
         event["areas"] = [{"polygons": [{"points": ring}]}]
     elif kind == 4:
@@ -107,7 +108,9 @@ hostile_events = st.one_of(
     random_json.map(_json),
     st.binary(max_size=512),
     st.sampled_from(XML_ATTACKS),
-    st.integers(MAX_EVENT_BYTES + 1, 1_000_000).map(lambda n: b"{" + b" " * n + b"}"),
+    st.integers(MAX_EVENT_BYTES + 1, MAX_EVENT_BYTES + 100_000).map(
+        lambda n: b"{" + b" " * n + b"}"
+    ),
 )
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from schemas.crisis import Channel, MsgType
 from services.ingest.errors import InvalidEvent
-from services.ingest.parse import parse_event
+from services.ingest.parse import MAX_EVENT_BYTES, parse_event
 from tests.events import cap_xml, event_dict, event_json
 from tests.helpers import SAMPLES
 
@@ -54,7 +54,10 @@ def test_cap_update_carries_references_to_the_original() -> None:
             "identifier: Field required",
         ),
         (cap_xml(polygon="35.7,-5.9 35.7,-5.7 35.9,-5.7 35.8,-5.8"), "polygon is not closed"),
-        (event_json(msgType="Panic"), "msgType: Input should be 'Alert', 'Update' or 'Cancel'"),
+        (
+            event_json(msgType="Panic"),
+            "msgType: Input should be 'Alert', 'Update', 'Cancel', 'Ack' or 'Error'",
+        ),
         (cap_xml(msg_type="Panic"), "msg_type"),
         (b'{"identifier": "x",', "Invalid JSON"),
         (event_json(msgType="Cancel"), "must reference the alert"),
@@ -79,10 +82,10 @@ def test_xml_entity_expansion_is_refused() -> None:
 
 
 def test_cap_without_the_cap_namespace_is_refused() -> None:
-    with pytest.raises(InvalidEvent, match=r"not a CAP 1\.2 alert"):
+    with pytest.raises(InvalidEvent, match=r"not a CAP 1\.2 or 1\.1 alert"):
         parse_event(b"<alert><identifier>x</identifier></alert>")
 
 
 def test_oversized_event_is_refused() -> None:
     with pytest.raises(InvalidEvent, match="over the"):
-        parse_event(b"{" + b" " * 2_000_000 + b"}")
+        parse_event(b"{" + b" " * MAX_EVENT_BYTES + b"}")

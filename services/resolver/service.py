@@ -3,7 +3,6 @@
 import logging
 import zlib
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from redis.typing import EncodableT, FieldT
@@ -23,12 +22,13 @@ from services.common.in_flight import InFlight
 from services.common.metrics import JOBS, RECIPIENTS
 from services.common.runtime import Runtime
 from services.common.topic_admin import partition_counts
-from services.directory.records import IslandRow, PostRow
+from services.directory.records import IslandRow
 from services.resolver.audience import Audience, audience_of
 from services.resolver.directory_view import DirectoryCache, DirectoryView
 from services.resolver.gate import Gate
 from services.resolver.geometry import TargetArea, target_area
-from services.resolver.people import PeopleFinder, Person, nationals_by_id
+from services.resolver.people import nationals_by_id
+from services.resolver.reach import area_posts, islands_concerned, people_reached
 from services.resolver.recipients import addressees, post_cells, to_recipient
 from services.resolver.reservists import candidates
 from services.trust import holds
@@ -82,7 +82,7 @@ class Resolver:
         area = target_area(source.areas)
         counts: Counter[str] = Counter()
         jobs = await self._fan_out(event, area, view, counts, audience)
-        islands = self._islands(area, view) if audience.leaders else []
+        islands = islands_concerned(area, view) if audience.leaders else []
         for island in islands:
             await self._alert_leader(event, island, audience)
         if event.msg_type is not MsgType.CANCEL and audience.reservists:
@@ -179,9 +179,9 @@ class Resolver:
             RECIPIENTS.labels(lane).inc(len(batch))
 
         if audience.post_cells:
-            for channel, cells in post_cells(self._area_posts(area, view), event.channels, counts):
+            for channel, cells in post_cells(area_posts(area, view), event.channels, counts):
                 pending[channel] += cells
-        async for people in self._people(event, area, audience):
+        async for people in people_reached(self.rt.redis, event, area, audience):
             for channel, found in addressees(people, view, event.channels, counts).items():
                 pending[channel] += found
             for channel, waiting in pending.items():
@@ -195,20 +195,6 @@ class Resolver:
                 await publish(channel, waiting)
         await in_flight.drain()
         return sum(published.values())
-
-    async def _people(
-        self, event: CrisisEvent, area: TargetArea, audience: Audience
-    ) -> AsyncIterator[list[Person]]:
-        if not audience.nationals:
-            return
-        if audience.named is not None:
-            named = await nationals_by_id(self.rt.redis, sorted(audience.named))
-            people = [p for p in named.values() if audience.admits(p)]
-            if people:
-                yield people
-            return
-        async for people in PeopleFinder(self.rt.redis, area, event.sent.date()).people():
-            yield [p for p in people if audience.admits(p)] if audience.enrolled else people
 
     def _spread(self, topic: Topic, n: int) -> int | None:
         """The partition of a crisis's n-th job on a topic: its jobs go round the topic's
@@ -229,31 +215,8 @@ class Resolver:
                 ", ".join(unknown),
             )
 
-    def _islands(self, area: TargetArea, view: DirectoryView) -> list[IslandRow]:
-        found = {i.id: i for i in view.islands_meeting(area.shape)} if area.shape else {}
-        coded_posts = {
-            p.id
-            for p in view.posts.values()
-            if set(p.district_countries) & area.countries or set(p.district_regions) & area.regions
-        }
-        for island in view.islands:
-            if island.post_id in coded_posts:
-                found.setdefault(island.id, island)
-        return sorted(found.values(), key=lambda i: i.id)
-
-    @staticmethod
-    def _area_posts(area: TargetArea, view: DirectoryView) -> list[PostRow]:
-        """The posts whose district the area meets."""
-        found = {p.id: p for p in view.posts_meeting(area.shape)} if area.shape else {}
-        for post in view.posts.values():
-            if set(post.district_countries) & area.countries or (
-                set(post.district_regions) & area.regions
-            ):
-                found.setdefault(post.id, post)
-        return sorted(found.values(), key=lambda p: p.id)
-
     def _posts(self, area: TargetArea, view: DirectoryView, counts: Counter[str]) -> list[str]:
-        posts = {p.id for p in self._area_posts(area, view)}
+        posts = {p.id for p in area_posts(area, view)}
         posts |= {
             key.split(":")[1]
             for key in counts
