@@ -21,6 +21,7 @@ from services.cli.publishing import (
     held_event,
     publish_approval,
     publish_raw,
+    trust_problem,
 )
 from services.cli.views import outbox_command, status_command
 from services.common.bus_reader import read_models
@@ -109,18 +110,35 @@ def publish(
             "--unchecked", help="Publish even if local checks fail (to exercise dead-lettering)."
         ),
     ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Publish nothing: show who it would reach and each message exactly.",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="the --dry-run preview as JSON")] = False,
 ) -> None:
     """Sign and publish a crisis event (JSON or CAP 1.2 XML); prints its identifier."""
     try:
         raw, event = check_event_file(file, restamp=now)
     except InvalidEvent as exc:
-        if not unchecked:
+        if not unchecked or dry_run:
             console.print(f"[red]{file}: not published[/]: {exc}")
             raise typer.Exit(1) from None
         asyncio.run(publish_raw(connected_settings(), file.read_bytes(), file.name))
         print(file.name)
         return
     settings = connected_settings()
+    if dry_run:
+        from services.cli.preview import preview, shown_as_text
+
+        shown = asyncio.run(preview(settings, event, trust_problem(event, key, settings)))
+        if as_json:
+            print(json.dumps(shown, indent=2, ensure_ascii=False))
+        else:
+            console.print(shown_as_text(shown))
+        return
     key_file = key or settings.signing_key
     if key_file is None:
         console.print(

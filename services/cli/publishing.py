@@ -14,8 +14,8 @@ from services.common.runtime import make_broker, make_redis
 from services.ingest.errors import InvalidEvent
 from services.ingest.parse import parse_event
 from services.trust import holds
-from services.trust.keys import load_private
-from services.trust.signing import sign_event
+from services.trust.keys import KeyFileError, KeyringWatcher, load_private
+from services.trust.signing import Untrusted, check_fresh, sign_event, verify_event
 
 
 def check_event_file(path: Path, restamp: bool = False) -> tuple[bytes, CrisisEvent]:
@@ -27,6 +27,21 @@ def check_event_file(path: Path, restamp: bool = False) -> tuple[bytes, CrisisEv
         event = event.model_copy(update={"sent": datetime.now(UTC)})
         raw = event.model_dump_json().encode()
     return raw, event
+
+
+def trust_problem(event: CrisisEvent, key_file: Path | None, settings: Settings) -> str | None:
+    """Why ingest would refuse this event signed with this key (default: the configured
+    signing key); None when it would take it."""
+    key_file = key_file or settings.signing_key
+    if key_file is None:
+        return "unsigned: pass --key FILE (from `vigie keys generate`) or set VIGIE_SIGNING_KEY"
+    try:
+        headers = sign_event(event, load_private(key_file))
+        verify_event(event, headers, KeyringWatcher(settings.trusted_keys).current())
+        check_fresh(event.sent, settings.max_clock_skew_s)
+    except (KeyFileError, Untrusted) as exc:
+        return str(exc)
+    return None
 
 
 def signed_headers(raw: bytes, key_file: Path) -> dict[str, str]:

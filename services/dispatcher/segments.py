@@ -8,11 +8,15 @@ GSM_SINGLE, GSM_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
 
 
-def sms_segments(text: str) -> int:
+def sms_encoding(text: str) -> tuple[str, int]:
+    """ "GSM-7" or "UCS-2", and how many characters of it the text takes."""
     try:
-        units = len(text.encode("gsm03.38"))  # an escaped character takes two septets
-        single, part = GSM_SINGLE, GSM_PART
+        return "GSM-7", len(text.encode("gsm03.38"))  # an escaped character takes two septets
     except UnicodeEncodeError:
-        units = len(text.encode("utf-16-le")) // 2
-        single, part = UCS2_SINGLE, UCS2_PART
+        return "UCS-2", len(text.encode("utf-16-le")) // 2
+
+
+def sms_segments(text: str) -> int:
+    encoding, units = sms_encoding(text)
+    single, part = (GSM_SINGLE, GSM_PART) if encoding == "GSM-7" else (UCS2_SINGLE, UCS2_PART)
     return 1 if units <= single else math.ceil(units / part)

@@ -25,7 +25,7 @@ class Gate:
         held = await holds.get_hold(self.redis, event.crisis_id, event.identifier)
         if held is not None:  # read again (a redelivery, or released by an approval)
             return held.approved_by is None
-        reason = await self._reason(event)
+        reason = await self.reason(event)
         if reason is None:
             return False
         await holds.hold(self.redis, event, reason)
@@ -33,7 +33,8 @@ class Gate:
         log.warning("held %s for a second operator: %s", event.identifier, reason)
         return True
 
-    async def _reason(self, event: CrisisEvent) -> str | None:
+    async def reason(self, event: CrisisEvent) -> str | None:
+        """Why this event must wait for a second operator; None when it need not."""
         if event.severity is Severity.EXTREME:
             return "severity Extreme"
         if self.limit <= 0:
