@@ -81,9 +81,9 @@ def _referencing(identifier: str) -> list[dict[str, str]]:
 
 async def _seen(
     settings: Settings, crisis_id: str, part: str, identifier: str, timeout_s: float = 30
-) -> dict[str, Any]:
-    """What `vigie status CRISIS` shows of this event under `part` (unsent, rejected),
-    once it shows it."""
+) -> Any:
+    """What `vigie status CRISIS` shows under `part` (unsent, rejected, state) for this
+    event (or field), once it shows it."""
     client = Redis.from_url(settings.redis_url or "", decode_responses=True)
     deadline = time.monotonic() + timeout_s
     try:
@@ -92,8 +92,7 @@ async def _seen(
             await asyncio.sleep(0.2)
     finally:
         await client.aclose()
-    shown: dict[str, Any] = view[part][identifier]
-    return shown
+    return view[part][identifier]
 
 
 async def test_each_status_and_scope_reaches_exactly_its_audience(
@@ -189,3 +188,31 @@ async def test_each_status_and_scope_reaches_exactly_its_audience(
     assert not _received(redis_client, owners, "EX-1-REAL")
     # The drill is still a drill, its alert still the one in force.
     assert redis_client.hget(crises.crisis_key("EX-1"), "latest") == "EX-1"
+
+
+async def test_an_update_or_cancel_of_a_message_never_seen(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    path, owners = _directory(tmp_path)
+    await import_directory(settings, path)
+    async with running(settings, PIPELINE):
+        # An Update of an alert Vigie never saw is the crisis's first alert.
+        await publish(
+            settings,
+            event_json(
+                "UP-1", msgType="Update", references=_referencing("NEVER-SEEN"), reservist_needs=[]
+            ),
+        )
+        status = await settled(redis_client, "NEVER-SEEN")
+        assert int(status["targeted:sms"]) == 5 and "update:targeted:sms" not in status
+        alerts = [m for m in _received(redis_client, owners, "UP-1")["N-IN"] if m.key == "UP-1"]
+        assert sorted(m.channel for m in alerts) == ["email", "push", "sms"]
+        assert not any("MISE A JOUR" in m.body for m in alerts)  # the first alert
+        # A Cancel of nothing alerts nobody, and `vigie status` says so.
+        await publish(
+            settings,
+            event_json("CA-1", msgType="Cancel", references=_referencing("NOTHING"), areas=[]),
+        )
+        note = await _seen(settings, "NOTHING", "state", "note")
+    assert "never sent: nobody alerted" in note
+    assert _received(redis_client, owners, "CA-1") == {}
