@@ -14,6 +14,7 @@ from schemas.delivery import DeadLetter
 from schemas.export import export_schemas
 from schemas.topics import DEAD_LETTERS
 from services.cli.directory import directory_app
+from services.cli.drafting import TEMPLATES, DraftError, as_cap, draft_event, unfilled
 from services.cli.endpoints import connected_settings
 from services.cli.keys import keys_app
 from services.cli.publishing import (
@@ -120,6 +121,12 @@ def publish(
     as_json: Annotated[bool, typer.Option("--json", help="the --dry-run preview as JSON")] = False,
 ) -> None:
     """Sign and publish a crisis event (JSON or CAP 1.2 XML); prints its identifier."""
+    if placeholders := unfilled(file.read_bytes()):
+        console.print(
+            f"[red]{file}: not published[/]: fill in "
+            + ", ".join(f"{{{{{name}}}}}" for name in placeholders)
+        )
+        raise typer.Exit(1)
     try:
         raw, event = check_event_file(file, restamp=now)
     except InvalidEvent as exc:
@@ -153,6 +160,32 @@ def publish(
         raise typer.Exit(2) from None
     asyncio.run(publish_raw(settings, raw, event.identifier, headers))
     print(event.identifier)
+
+
+@app.command()
+def draft(
+    kind: Annotated[str, typer.Argument(help="earthquake, flood, cyclone, unrest, attack, ...")],
+    cap: Annotated[bool, typer.Option("--cap", help="a CAP 1.2 document, not JSON")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="the file to write")] = None,
+    templates: Annotated[
+        Path, typer.Option("--templates", help="the crisis centre's own wording files")
+    ] = TEMPLATES,
+) -> None:
+    """Write an event of a common kind, worded in advance in French and English, with
+    placeholders ({{area}}, {{post_phone}}...) that `vigie publish` wants filled first."""
+    try:
+        event = draft_event(kind, templates)
+    except DraftError as exc:
+        console.print(f"[red]No draft[/]: {exc}")
+        raise typer.Exit(2) from None
+    text = (
+        as_cap(event) if cap else (json.dumps(event, indent=2, ensure_ascii=False) + "\n").encode()
+    )
+    if out is None:
+        print(text.decode(), end="")
+        return
+    out.write_bytes(text)
+    console.print(f"{out}: fill in {', '.join('{{' + p + '}}' for p in unfilled(text))}")
 
 
 @app.command()
