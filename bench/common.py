@@ -62,8 +62,32 @@ async def compact_append_only_file(redis: Redis) -> None:
     await wait_until(no_rewrite)
 
 
-def london_crisis(identifier: str, severity: str = "Severe") -> CrisisEvent:
+def jagged_ring(box: list[tuple[float, float]], vertices: int) -> list[tuple[float, float]]:
+    """The box's outline drawn with this many vertices, each a little off the edge (as a
+    country's coastline is), so that no vertex can be dropped: a real issuer's outline."""
+    (south, west), (north, east) = box[0], box[2]
+    perimeter = 2 * ((north - south) + (east - west))
+    ring = []
+    for i in range(vertices - 1):
+        d = perimeter * i / (vertices - 1)
+        wiggle = 0.0005 if i % 2 else -0.0005
+        if d < east - west:
+            ring.append((south + wiggle, west + d))
+        elif d < (east - west) + (north - south):
+            ring.append((south + d - (east - west), east + wiggle))
+        elif d < 2 * (east - west) + (north - south):
+            ring.append((north + wiggle, east - (d - (east - west) - (north - south))))
+        else:
+            ring.append((north - (d - 2 * (east - west) - (north - south)), west + wiggle))
+    return [*ring, ring[0]]
+
+
+def london_crisis(
+    identifier: str, severity: str = "Severe", outline_vertices: int = 0
+) -> CrisisEvent:
+    """`outline_vertices`: London drawn with that many vertices instead of a 5-point box."""
     now = datetime.now(UTC)
+    points = jagged_ring(LONDON, outline_vertices) if outline_vertices else LONDON
     return CrisisEvent.model_validate(
         {
             "identifier": identifier,
@@ -87,7 +111,7 @@ def london_crisis(identifier: str, severity: str = "Severe") -> CrisisEvent:
                     "instruction": "Stay indoors and follow instructions.",
                 },
             ],
-            "areas": [{"description": "Greater London", "polygons": [{"points": LONDON}]}],
+            "areas": [{"description": "Greater London", "polygons": [{"points": points}]}],
             "reservist_needs": [
                 {
                     "need_id": "med",

@@ -164,17 +164,22 @@ def test_an_embedded_resource_is_kept_off_the_bus() -> None:
     assert len(event.model_dump_json()) < 5_000
 
 
-def test_large_legitimate_areas_are_read_and_too_large_documents_refused() -> None:
-    # A country-sized outline of 100,000 vertices (a real met service's ran to 41,000).
+def _country_sized(identifier: str) -> tuple[bytes, int]:
+    """A CAP document whose area is an outline of 100,000 vertices (a real met service's
+    country outline ran to 41,000), and its vertex count."""
     turns = np.linspace(0, 2 * np.pi, 99_999, endpoint=False)
     ring = [(31.5 + 1.5 * np.sin(t), -7.5 + 1.5 * np.cos(t)) for t in turns]
-    outline = [(lon, lat) for lat, lon in [*ring, ring[0]]]
-    assert len(outline) == 100_000
-    polygon = " ".join(f"{lat:.5f},{lon:.5f}" for lon, lat in outline)
-    raw = cap_xml(polygon=polygon)
+    outline = [*ring, ring[0]]
+    polygon = " ".join(f"{lat:.5f},{lon:.5f}" for lat, lon in outline)
+    return cap_xml(identifier, polygon=polygon), len(outline)
+
+
+def test_large_legitimate_areas_are_read_and_too_large_documents_refused() -> None:
+    raw, vertices = _country_sized("BIG-1")
+    assert vertices == 100_000
     assert len(raw) < MAX_EVENT_BYTES
     event = parse_event(raw)
-    assert len(event.areas[0].polygons[0].points) == len(outline)
+    assert len(event.areas[0].polygons[0].points) == vertices
     with pytest.raises(InvalidEvent, match=r"over the .*-byte limit"):
         parse_event(raw + b" " * (MAX_EVENT_BYTES - len(raw) + 1))
 
@@ -246,14 +251,17 @@ async def test_the_real_set_through_publish_now_and_ingest(
             except InvalidEvent:
                 raw = path.read_bytes()
             await publish(settings, raw, key=path.name)
+        big, _ = _country_sized("BIG-BUS")  # about 2 MiB, through the broker as it is
+        await publish(settings, big, key="big")
+        sent["big"] = "BIG-BUS"
         accepted: list[CrisisEvent] = []
         letters: list[DeadLetter] = []
         async with asyncio.timeout(60):
-            while len(accepted) < len(ACCEPTED) or len(letters) < len(REFUSED):
+            while len(accepted) < len(sent) or len(letters) < len(REFUSED):
                 await asyncio.sleep(0.5)
                 accepted = await read_models(settings, CRISIS_ACCEPTED, CrisisEvent)
                 letters = await read_models(settings, DEAD_LETTERS, DeadLetter)
-    assert set(sent) == set(ACCEPTED)
+    assert set(sent) == {*ACCEPTED, "big"}
     assert sorted(e.identifier for e in accepted) == sorted(sent.values())
     reasons = " | ".join(letter.reason for letter in letters)
     for name, reason in REFUSED.items():
