@@ -40,8 +40,7 @@ def draft_event(kind: str, templates: Path = TEMPLATES) -> dict[str, Any]:
     if not texts:
         raise DraftError(f"no wording for {kind!r} in {templates} (expected {kind}.fr.yaml)")
     info = [
-        {"language": path.suffixes[0].lstrip("."), **_texts(_read(path, kind))}
-        for path in texts
+        {"language": path.suffixes[0].lstrip("."), **_texts(_read(path, kind))} for path in texts
     ]
     return {
         "identifier": "{{identifier}}",
