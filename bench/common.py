@@ -63,22 +63,23 @@ async def compact_append_only_file(redis: Redis) -> None:
 
 
 def jagged_ring(box: list[tuple[float, float]], vertices: int) -> list[tuple[float, float]]:
-    """The box's outline drawn with this many vertices, each a little off the edge (as a
-    country's coastline is), so that no vertex can be dropped: a real issuer's outline."""
+    """The box's outline drawn with this many vertices, every other one a little outside
+    the edge (as a coastline is), so that no vertex can be dropped: a real issuer's
+    outline, and as valid a polygon as theirs."""
     (south, west), (north, east) = box[0], box[2]
     perimeter = 2 * ((north - south) + (east - west))
     ring = []
     for i in range(vertices - 1):
         d = perimeter * i / (vertices - 1)
-        wiggle = 0.0005 if i % 2 else -0.0005
+        wiggle = 0.0005 if i % 2 else 0.0
         if d < east - west:
-            ring.append((south + wiggle, west + d))
+            ring.append((south - wiggle, west + d))
         elif d < (east - west) + (north - south):
             ring.append((south + d - (east - west), east + wiggle))
         elif d < 2 * (east - west) + (north - south):
             ring.append((north + wiggle, east - (d - (east - west) - (north - south))))
         else:
-            ring.append((north - (d - 2 * (east - west) - (north - south)), west + wiggle))
+            ring.append((north - (d - 2 * (east - west) - (north - south)), west - wiggle))
     return [*ring, ring[0]]
 
 

@@ -78,7 +78,7 @@ async def reach(redis: Redis, event: CrisisEvent, approval_above_people: int) ->
                 c.reservist_id for c in candidates(need, admitted, area.centre)
             ]
     if not event.is_record_only:
-        found.hold_reason = await Gate(redis, approval_above_people).reason(event)
+        found.hold_reason = await Gate(redis, approval_above_people).reason(event, area)
     return found
 
 

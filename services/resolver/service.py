@@ -60,12 +60,13 @@ class Resolver:
         if kept is None:
             return
         event = kept
+        # Made once: a country's outline of tens of thousands of vertices takes a while.
+        area = target_area(event.areas)
         # Before the event is recorded: a held Update must not supersede the alert in force.
-        if await self.gate.holds_back(event):
+        if await self.gate.holds_back(event, area):
             return
         await crises.record_event(self.rt.redis, event)
         # A Cancel reaches the people the alert in force reached, with a correction.
-        source = event
         if event.msg_type is MsgType.CANCEL:
             latest = await crises.latest_alert(self.rt.redis, event.crisis_id)
             if latest is None:
@@ -76,10 +77,9 @@ class Resolver:
                     f"Cancel {event.identifier} of a message Vigie never sent: nobody alerted",
                 )
                 return
-            source = latest
+            area = target_area(latest.areas)
         audience = audience_of(event)
         view = await self.cache.current()
-        area = target_area(source.areas)
         counts: Counter[str] = Counter()
         jobs = await self._fan_out(event, area, view, counts, audience)
         islands = islands_concerned(area, view) if audience.leaders else []
