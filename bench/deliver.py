@@ -26,10 +26,10 @@ from bench.common import (
     wait_until,
 )
 from schemas.crisis import Channel, CrisisEvent
-from services.cli.publishing import publish_signed
 from services.common import crises
 from services.common.config import Settings
 from services.providers import outbox
+from services.publishing import publish_signed
 
 
 def tokyo_crisis(identifier: str) -> CrisisEvent:

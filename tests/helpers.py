@@ -13,11 +13,12 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from schemas.topics import CRISIS_EVENTS
-from services.cli.publishing import headers_for, publish_signed
 from services.common.config import Settings
 from services.common.runner import serve
 from services.common.runtime import make_broker
 from services.directory.importer import import_files
+from services.publishing import headers_for, publish_signed
+from services.registry import SERVICES
 from tests.directory_data import marrakech_directory, write
 
 SAMPLES = Path(__file__).parent.parent / "services" / "demo" / "samples"
@@ -27,7 +28,7 @@ DATA = Path(__file__).parent / "data"
 @asynccontextmanager
 async def running(settings: Settings, names: Iterable[str]) -> AsyncIterator[None]:
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(settings, list(names), stop))
+    task = asyncio.create_task(serve(settings, {name: SERVICES[name] for name in names}, stop))
     try:
         await asyncio.sleep(0)
         yield

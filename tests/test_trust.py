@@ -9,10 +9,10 @@ import redis
 
 from schemas.delivery import DeadLetter
 from schemas.topics import DEAD_LETTERS
-from services.cli.publishing import publish_raw
 from services.common.bus_reader import wait_for_models
 from services.common.config import Settings
 from services.providers import outbox
+from services.publishing import publish_raw
 from tests.delivery_helpers import settled
 from tests.events import cancel_json, event_json
 from tests.helpers import import_marrakech, running

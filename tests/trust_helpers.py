@@ -4,8 +4,8 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from services.cli.publishing import publish_approval, publish_raw, signed_headers
 from services.common.config import Settings
+from services.publishing import publish_approval, publish_raw, signed_headers
 from services.trust.approvals import signed_approval
 from services.trust.holds import Hold, get_hold
 from services.trust.keys import Keyring, generate, load_private

@@ -17,19 +17,19 @@ from services.cli.directory import directory_app
 from services.cli.drafting import TEMPLATES, DraftError, as_cap, draft_event, unfilled
 from services.cli.endpoints import connected_settings
 from services.cli.keys import keys_app
-from services.cli.publishing import (
-    check_event_file,
-    held_event,
-    publish_approval,
-    publish_raw,
-    trust_problem,
-)
 from services.cli.views import outbox_command, status_command
 from services.common.bus_reader import read_models
 from services.common.config import ConfigurationError, Settings
 from services.common.logs import configure_logging
 from services.common.runner import run_until_signal
 from services.ingest.errors import InvalidEvent
+from services.publishing import (
+    check_event_file,
+    held_event,
+    publish_approval,
+    publish_raw,
+    trust_problem,
+)
 from services.registry import SERVICES
 from services.trust.approvals import signed_approval
 from services.trust.keys import KeyFileError, load_private
@@ -89,7 +89,7 @@ def run(
         console.print(f"[red]Unknown service {service!r}[/]; known: {', '.join(SERVICES)}, all")
         raise typer.Exit(2)
     try:
-        run_until_signal(connected_settings(), names)
+        run_until_signal(connected_settings(), {name: SERVICES[name] for name in names})
     except ConfigurationError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None

@@ -3,7 +3,7 @@
 import asyncio
 import gc
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Mapping
 
 import uvloop
 
@@ -18,20 +18,23 @@ log = logging.getLogger("vigie.runner")
 GC_THRESHOLD = 50_000  # allocations between young collections (Python's default: 700)
 
 
+# A service: what it subscribes and starts on a runtime. The composition root (the CLI, the
+# demo) names them; this layer knows none.
+Register = Callable[[Runtime], None]
+
+
 async def serve(
-    settings: Settings, names: Iterable[str], stop: asyncio.Event, own_process: bool = False
+    settings: Settings,
+    services: Mapping[str, Register],
+    stop: asyncio.Event,
+    own_process: bool = False,
 ) -> None:
     """`own_process`: the services are this process's whole job (`vigie run`), so its
     garbage collector is tuned for them."""
-    from services.registry import SERVICES
-
-    wanted = list(names)
-    unknown = [n for n in wanted if n not in SERVICES]
-    if unknown:
-        raise ValueError(f"unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICES)}")
+    wanted = list(services)
     rt = Runtime(settings, make_broker(settings), make_redis(settings))
-    for name in wanted:
-        SERVICES[name](rt)
+    for register in services.values():
+        register(rt)
     if settings.ops_listen:
         ops = ops_app(rt, wanted)
         rt.background.append(lambda: serve_asgi(ops, settings.ops_listen or ""))
@@ -75,14 +78,14 @@ def _settle_heap() -> None:
     gc.set_threshold(GC_THRESHOLD, 20, 20)
 
 
-def run_until_signal(settings: Settings, names: Iterable[str]) -> None:
+def run_until_signal(settings: Settings, services: Mapping[str, Register]) -> None:
     """Run services as this process's whole job until SIGINT or SIGTERM, on uvloop: a
     consumer's loop turns a few times per message, and the standard loop's own bookkeeping
     was about a tenth of a dispatcher's or the resolver's CPU (bench.deliver)."""
-    uvloop.run(_serve_until_signal(settings, list(names)))
+    uvloop.run(_serve_until_signal(settings, services))
 
 
-async def _serve_until_signal(settings: Settings, names: list[str]) -> None:
+async def _serve_until_signal(settings: Settings, services: Mapping[str, Register]) -> None:
     stop = asyncio.Event()
     stop_on_signals(stop)
-    await serve(settings, names, stop, own_process=True)
+    await serve(settings, services, stop, own_process=True)

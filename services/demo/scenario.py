@@ -14,7 +14,6 @@ from rich.table import Table
 from schemas.crisis import CrisisEvent
 from schemas.delivery import DeadLetter
 from schemas.topics import CRISIS_ACCEPTED, DEAD_LETTERS
-from services.cli.publishing import publish_signed
 from services.common import crises
 from services.common.bus_reader import wait_for_models
 from services.common.config import Settings
@@ -27,6 +26,7 @@ from services.directory.importer import import_files
 from services.embedded.stack import EmbeddedStack
 from services.leaders.status import leader_status
 from services.providers import outbox
+from services.publishing import publish_signed
 from services.registry import SERVICES
 from services.reservists.status import need_status
 
@@ -53,7 +53,7 @@ async def _scenario(settings: Settings, console: Console) -> None:
         report = await import_files(redis, [path])
     console.print(f"Imported a synthetic directory: {dict(report.imported)}")
     stop = asyncio.Event()
-    services = asyncio.create_task(serve(settings, list(SERVICES), stop))
+    services = asyncio.create_task(serve(settings, SERVICES, stop))
     try:
         for name in GOOD_EVENTS + BAD_EVENTS:
             console.print(f"Publishing {name}")

@@ -1,4 +1,5 @@
-"""Publish a crisis event file after checking it locally, signed by the operator's key."""
+"""Signing and publishing crisis events and approvals, for the CLI, the demo, the tests and
+the benchmarks: an event file is checked locally first, then signed by the operator's key."""
 
 import contextlib
 from datetime import UTC, datetime
