@@ -124,8 +124,8 @@ def target_area(areas: list[Area]) -> TargetArea:
         target.countries.update(area.countries)
         target.regions.update(area.regions)
     if shapes:
-        # One shape (the usual case) needs no union, which costs a quarter of a second on
-        # a country's outline; the union or the shape is prepared for the islands and posts.
+        # One shape (the usual case) needs no union, which is slow on a country's outline
+        # (docs/benchmarks.md); the area is prepared for testing islands and posts.
         target.shape = shapes[0] if len(shapes) == 1 else shapely.union_all(shapes)
         shapely.prepare(target.shape)
     return target
