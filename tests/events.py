@@ -89,3 +89,16 @@ def cancel_json(identifier: str, cancels: str) -> bytes:
             }
         ],
     )
+
+
+def hydrologists(count: int) -> list[dict[str, Any]]:
+    """A reservist need for hydrologists speaking French or Arabic, far from its deadline."""
+    return [
+        {
+            "need_id": "hydro",
+            "skill": "hydrology",
+            "count": count,
+            "languages": ["fr", "ar"],
+            "deadline": "2030-01-01T00:00:00+00:00",
+        }
+    ]

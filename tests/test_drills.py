@@ -19,7 +19,7 @@ from services.status.collect import crisis_view
 from tests.answer_helpers import eventually
 from tests.delivery_helpers import settled
 from tests.directory_data import CELL_EMAIL, marrakech_directory, write
-from tests.events import event_json
+from tests.events import event_json, hydrologists
 from tests.helpers import import_directory, publish, running
 
 PIPELINE = [
@@ -32,15 +32,7 @@ PIPELINE = [
     "responses",
 ]
 ENROLLED = {"N-IN-EN": "exercise", "R-NEAR": "exercise", "N-SMS-ONLY": "test"}
-HYDROLOGISTS = [
-    {
-        "need_id": "hydro",
-        "skill": "hydrology",
-        "count": 1,
-        "languages": ["fr", "ar"],
-        "deadline": "2030-01-01T00:00:00+00:00",
-    }
-]
+HYDROLOGISTS = hydrologists(1)
 
 
 def _directory(tmp_path: Path) -> tuple[Path, dict[tuple[str, str], str]]:

@@ -20,18 +20,10 @@ from services.common import crises
 from services.common.bus_reader import read_models, wait_for_models
 from services.common.config import Settings
 from services.common.transport import kafka_client_options
-from tests.events import event_json
+from tests.events import event_json, hydrologists
 from tests.helpers import import_marrakech, publish, running
 
-HYDROLOGISTS = [
-    {
-        "need_id": "hydro",
-        "skill": "hydrology",
-        "count": 2,
-        "languages": ["fr", "ar"],
-        "deadline": "2030-01-01T00:00:00+00:00",
-    }
-]
+HYDROLOGISTS = hydrologists(2)
 
 
 @dataclass
