@@ -5,6 +5,8 @@ Draft, a System message, an Ack or an Error reaches nobody."""
 import asyncio
 import time
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,17 @@ def _directory(tmp_path: Path) -> tuple[Path, dict[tuple[str, str], str]]:
     return write(tmp_path / "directory.geojson", rows), owners
 
 
+@asynccontextmanager
+async def _pipeline_over_directory(
+    settings: Settings, tmp_path: Path
+) -> AsyncIterator[dict[tuple[str, str], str]]:
+    """The pipeline running over the enrolled directory; yields who owns each contact."""
+    path, owners = _directory(tmp_path)
+    await import_directory(settings, path)
+    async with running(settings, PIPELINE):
+        yield owners
+
+
 def _received(
     client: redis.Redis, owners: dict[tuple[str, str], str], event: str
 ) -> dict[str, list[outbox.Received]]:
@@ -90,9 +103,7 @@ async def _seen(
 async def test_each_status_and_scope_reaches_exactly_its_audience(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
-    path, owners = _directory(tmp_path)
-    await import_directory(settings, path)
-    async with running(settings, PIPELINE):
+    async with _pipeline_over_directory(settings, tmp_path) as owners:
         # A drill: the enrolled, the island leaders and deputies, the post's crisis cell.
         await publish(settings, event_json("EX-1", status="Exercise", reservist_needs=HYDROLOGISTS))
         await settled(redis_client, "EX-1")
@@ -185,9 +196,7 @@ async def test_each_status_and_scope_reaches_exactly_its_audience(
 async def test_an_update_or_cancel_of_a_message_never_seen(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
-    path, owners = _directory(tmp_path)
-    await import_directory(settings, path)
-    async with running(settings, PIPELINE):
+    async with _pipeline_over_directory(settings, tmp_path) as owners:
         # An Update of an alert Vigie never saw is the crisis's first alert.
         await publish(
             settings,
