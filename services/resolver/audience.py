@@ -1,7 +1,7 @@
 """Who an event may reach, from its CAP status and scope: only what is meant goes out."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from schemas.crisis import CrisisEvent, Scope, Status
@@ -25,10 +25,6 @@ class Audience:
 
     def admits_leader(self, record: Mapping[str, Any]) -> bool:
         return not self.leaders_enrolled or self.admits(record)
-
-    @property
-    def reaches_anyone(self) -> bool:
-        return self.nationals or self.leaders or self.post_cells or self.reservists
 
 
 NOBODY = Audience(nationals=False, leaders=False, post_cells=False, reservists=False)
@@ -54,21 +50,8 @@ def audience_of(event: CrisisEvent) -> Audience:
             leaders_enrolled=True,
         )
     if event.scope is Scope.RESTRICTED:
-        return Audience(
-            nationals=False,
-            leaders=base.leaders,
-            post_cells=event.status is not Status.TEST,
-            reservists=base.reservists,
-            enrolled=base.enrolled,
-            leaders_enrolled=base.leaders_enrolled,
-        )
+        return replace(base, nationals=False, post_cells=event.status is not Status.TEST)
     if event.scope is Scope.PRIVATE:
-        return Audience(
-            nationals=True,
-            leaders=False,
-            post_cells=False,
-            reservists=True,
-            enrolled=base.enrolled,
-            named=frozenset(event.addresses),
-        )
+        named = frozenset(event.addresses)
+        return replace(base, leaders=False, post_cells=False, named=named)
     return base
