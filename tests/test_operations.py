@@ -14,10 +14,11 @@ import redis
 
 from services.common.config import Settings
 from services.providers import outbox
+from tests.answer_helpers import eventually
 from tests.delivery_helpers import settled, status, suppressed
 from tests.events import event_json, london_event_json
 from tests.helpers import import_directory, import_marrakech, publish, service_process
-from tests.ops_helpers import assigned, scrape, value, wait_healthy, with_ops_port
+from tests.ops_helpers import Samples, assigned, scrape, value, wait_healthy, with_ops_port
 
 
 class Processes:
@@ -55,16 +56,25 @@ async def test_metrics_and_health_of_a_running_pipeline(
     await publish(ops, event_json("QUAKE-M"))
     await publish(ops, b"<not-an-event/>")
     await settled(redis_client, "QUAKE-M")
-    await asyncio.sleep(3)  # one round of the lag gauge
-    samples = scrape(ops)
+    events_topic = ops.topic_prefix + "crisis.events"
+
+    def caught_up() -> Samples | None:
+        """The metrics once ingest has taken both events and the lag gauge, which
+        refreshes every 2 s, has seen its partitions read to the end."""
+        samples = scrape(ops)
+        done = value(samples, "vigie_events_total", outcome="rejected") >= 1 and (
+            value(samples, "vigie_consumer_lag", topic=events_topic) == 0
+        )
+        return samples if done else None
+
+    samples = await eventually(caught_up, "ingest's metrics after both events", timeout_s=60)
     assert value(samples, "vigie_events_total", outcome="accepted") == 1
     assert value(samples, "vigie_events_total", outcome="rejected") == 1
     assert value(samples, "vigie_fanout_jobs_total", lane="priority") >= 1  # Immediate
     assert value(samples, "vigie_deliveries_total", channel="sms", outcome="sent") >= 5
     assert value(samples, "vigie_provider_call_seconds_count", channel="sms") >= 1
     lag = [labels for labels, _ in samples["vigie_consumer_lag"]]
-    assert {labels["topic"] for labels in lag} >= {ops.topic_prefix + "crisis.events"}
-    assert value(samples, "vigie_consumer_lag", topic=ops.topic_prefix + "crisis.events") == 0
+    assert {labels["topic"] for labels in lag} >= {events_topic}
 
 
 async def test_sigterm_finishes_the_batch_in_hand_and_commits(
