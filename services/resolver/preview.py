@@ -13,7 +13,12 @@ from services.resolver.audience import audience_of
 from services.resolver.directory_view import DirectoryCache
 from services.resolver.gate import Gate
 from services.resolver.geometry import TargetArea, target_area
-from services.resolver.reach import area_posts, islands_concerned, people_reached
+from services.resolver.reach import (
+    area_posts,
+    islands_concerned,
+    people_reached,
+    posts_concerned,
+)
 from services.resolver.recipients import addressees, post_cells
 from services.resolver.reservists import candidates
 
@@ -33,7 +38,6 @@ class Reach:
     reservists: dict[str, list[str]] = field(default_factory=dict)  # need -> candidates
     hold_reason: str | None = None
     area_km2: float = 0.0
-    as_status: Status = Status.ACTUAL  # the audience counted (a Draft as if it were Actual)
 
 
 async def reach(redis: Redis, event: CrisisEvent, approval_above_people: int) -> Reach:
@@ -45,7 +49,7 @@ async def reach(redis: Redis, event: CrisisEvent, approval_above_people: int) ->
         else event
     )
     audience = audience_of(counted)
-    found = Reach(as_status=counted.status)
+    found = Reach()
     source = counted
     if event.msg_type is MsgType.CANCEL:
         source = await crises.latest_alert(redis, event.crisis_id) or event
@@ -57,9 +61,7 @@ async def reach(redis: Redis, event: CrisisEvent, approval_above_people: int) ->
     async for people in people_reached(redis, counted, area, audience):
         addressees(people, view, event.channels, found.counters)
         found.languages.update((p.get("language") or "fr").split("-")[0] for p in people)
-    posts = {p.id for p in area_posts(area, view)}
-    posts |= {k.split(":")[1] for k in found.counters if k.startswith("post:")} - {"None"}
-    found.posts = sorted(posts)
+    found.posts = posts_concerned(area, view, found.counters)
     if audience.leaders:
         for island in islands_concerned(area, view):
             found.islands.append(

@@ -1,6 +1,7 @@
 """Who and what an event reaches in the directory: shared by the fan-out and the preview,
 so that a preview counts exactly what publishing then reaches."""
 
+from collections import Counter
 from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
@@ -48,6 +49,13 @@ def area_posts(area: TargetArea, view: DirectoryView) -> list[PostRow]:
         if _coded(post, area):
             found.setdefault(post.id, post)
     return sorted(found.values(), key=lambda p: p.id)
+
+
+def posts_concerned(area: TargetArea, view: DirectoryView, counts: Counter[str]) -> list[str]:
+    """The posts whose district the area meets, and those of the people counted."""
+    posts = {p.id for p in area_posts(area, view)}
+    posts |= {k.split(":")[1] for k in counts if k.startswith("post:")} - {"None"}
+    return sorted(posts)
 
 
 def _coded(post: PostRow, area: TargetArea) -> bool:

@@ -28,7 +28,12 @@ from services.resolver.directory_view import DirectoryCache, DirectoryView
 from services.resolver.gate import Gate
 from services.resolver.geometry import TargetArea, target_area
 from services.resolver.people import nationals_by_id
-from services.resolver.reach import area_posts, islands_concerned, people_reached
+from services.resolver.reach import (
+    area_posts,
+    islands_concerned,
+    people_reached,
+    posts_concerned,
+)
 from services.resolver.recipients import addressees, post_cells, to_recipient
 from services.resolver.reservists import candidates
 from services.trust import holds
@@ -99,7 +104,7 @@ class Resolver:
                     self.rt.topic(RESERVIST_CANDIDATES),
                     key=event.crisis_id.encode(),
                 )
-        await self._seed_status(event, counts, jobs, islands, self._posts(area, view, counts))
+        await self._seed_status(event, counts, jobs, islands, posts_concerned(area, view, counts))
         log.info(
             "resolved %s %s %s: %d people, %d jobs, %d islands",
             event.status.value,
@@ -214,15 +219,6 @@ class Resolver:
                 "dispatcher replicas unevenly",
                 ", ".join(unknown),
             )
-
-    def _posts(self, area: TargetArea, view: DirectoryView, counts: Counter[str]) -> list[str]:
-        posts = {p.id for p in area_posts(area, view)}
-        posts |= {
-            key.split(":")[1]
-            for key in counts
-            if key.startswith("post:") and key.split(":")[1] != "None"
-        }
-        return sorted(posts)
 
     async def _alert_leader(
         self, event: CrisisEvent, island: IslandRow, audience: Audience
