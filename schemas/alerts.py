@@ -57,6 +57,11 @@ def addressee(
     }
 
 
+def cell_id(post_id: str) -> str:
+    """A post's crisis cell where a person id is expected (its alerts, its notices)."""
+    return f"cell:{post_id}"
+
+
 def addressee_on(recipient: Recipient, channel: Channel) -> Addressee | None:
     """The recipient on this channel; None when they have no address there."""
     address = recipient.contacts.for_channel(channel)

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from schemas.alerts import Contacts, LeaderAlert, Recipient
+from schemas.alerts import Contacts, LeaderAlert, Recipient, cell_id
 from schemas.crisis import Channel, CrisisEvent, MsgType
 from schemas.notices import NoticeKind
 from schemas.responses import Role
@@ -192,7 +192,7 @@ class Escalation:
             return
         contacts = Contacts(sms=post.cell_sms, email=post.cell_email)
         cell = Recipient(
-            person_id=f"cell:{post.id}",
+            person_id=cell_id(post.id),
             language="fr",
             post_id=post.id,
             contacts=contacts,

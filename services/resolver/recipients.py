@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
-from schemas.alerts import Addressee, Recipient, addressee
+from schemas.alerts import Addressee, Recipient, addressee, cell_id
 from schemas.crisis import Channel
 from services.directory.records import PostRow
 from services.resolver.directory_view import DirectoryView
@@ -60,23 +60,21 @@ def addressees(
 def post_cells(
     posts: list[PostRow], channels: list[Channel], counts: Counter[str]
 ) -> Iterable[tuple[Channel, list[Addressee]]]:
-    """The crisis cells of these posts, on the channels they have (SMS and email)."""
+    """The crisis cells of these posts, on the channels they have (SMS and email); a cell
+    counts once, however many channels reach it."""
+    reached: set[str] = set()
     for channel in channels:
         cells = []
         for post in posts:
             address = {Channel.SMS: post.cell_sms, Channel.EMAIL: post.cell_email}.get(channel)
             if address:
                 cells.append(addressee(cell_id(post.id), address, "fr", post.id))
+                reached.add(post.id)
                 counts[f"targeted:{channel.value}"] += 1
                 counts[f"post:{post.id}:targeted:{channel.value}"] += 1
-        counts["cells"] += len(cells)
         if cells:
             yield channel, cells
-
-
-def cell_id(post_id: str) -> str:
-    """A post's crisis cell, where a person id is expected."""
-    return f"cell:{post_id}"
+    counts["cells"] += len(reached)
 
 
 def _valid(
