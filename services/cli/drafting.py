@@ -31,6 +31,11 @@ def unfilled(raw: bytes) -> list[str]:
     return list(dict.fromkeys(m.decode() for m in PLACEHOLDER.findall(raw)))
 
 
+def named(placeholders: list[str]) -> str:
+    """The placeholders as the operator writes them: {{area}}, {{post_phone}}."""
+    return ", ".join("{{" + name + "}}" for name in placeholders)
+
+
 def draft_event(kind: str, templates: Path = TEMPLATES) -> dict[str, Any]:
     """An event of this kind with its wording in every language it has, and placeholders
     for the identifier, the area and what the wording needs."""

@@ -14,7 +14,7 @@ from schemas.delivery import DeadLetter
 from schemas.export import export_schemas
 from schemas.topics import DEAD_LETTERS
 from services.cli.directory import directory_app
-from services.cli.drafting import TEMPLATES, DraftError, as_cap, draft_event, unfilled
+from services.cli.drafting import TEMPLATES, DraftError, as_cap, draft_event, named, unfilled
 from services.cli.endpoints import connected_settings
 from services.cli.keys import keys_app
 from services.cli.views import outbox_command, status_command
@@ -122,10 +122,7 @@ def publish(
 ) -> None:
     """Sign and publish a crisis event (JSON or CAP 1.2 XML); prints its identifier."""
     if placeholders := unfilled(file.read_bytes()):
-        console.print(
-            f"[red]{file}: not published[/]: fill in "
-            + ", ".join(f"{{{{{name}}}}}" for name in placeholders)
-        )
+        console.print(f"[red]{file}: not published[/]: fill in {named(placeholders)}")
         raise typer.Exit(1)
     try:
         raw, event = check_event_file(file, restamp=now)
@@ -185,7 +182,7 @@ def draft(
         print(text.decode(), end="")
         return
     out.write_bytes(text)
-    console.print(f"{out}: fill in {', '.join('{{' + p + '}}' for p in unfilled(text))}")
+    console.print(f"{out}: fill in {named(unfilled(text))}")
 
 
 @app.command()

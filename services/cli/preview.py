@@ -131,13 +131,15 @@ def _warnings(
 
 def shown_as_text(shown: dict[str, Any]) -> Group:
     """The preview for a terminal: warnings first, then who, then each message."""
+    # Plain Text, never markup: identifiers and reasons come from the event and the keyring.
     parts: list[RenderableType] = [
-        Text.from_markup(
-            f"[bold]DRY RUN[/]: {shown['identifier']} ({shown['status']} {shown['msg_type']}, "
-            f"scope {shown['scope']}) was NOT published; nothing was sent or recorded."
+        Text.assemble(
+            ("DRY RUN", "bold"),
+            f": {shown['identifier']} ({shown['status']} {shown['msg_type']}, scope "
+            f"{shown['scope']}) was NOT published; nothing was sent or recorded.",
         )
     ]
-    parts += [Text.from_markup(f"[bold yellow]! {w}[/]") for w in shown["warnings"]]
+    parts += [Text(f"! {w}", style="bold yellow") for w in shown["warnings"]]
     parts.append(
         Text(
             f"{shown['people']} people in the audience, {shown['unreachable']} without a "
@@ -148,7 +150,7 @@ def shown_as_text(shown: dict[str, Any]) -> Group:
     table = Table("post", *shown["channels"], title="Per post and channel")
     for post, counts in shown["posts"].items():
         table.add_row(post, *map(str, counts.values()))
-    table.add_row("[bold]all[/]", *map(str, shown["channels"].values()))
+    table.add_row(Text("all", style="bold"), *map(str, shown["channels"].values()))
     parts.append(table)
     if shown["islands"]:
         islands = Table("island", "post", "leader", "deputies", title="Islands and leaders")
@@ -169,9 +171,7 @@ def shown_as_text(shown: dict[str, Any]) -> Group:
             if "segments" in message
             else ""
         )
-        parts.append(
-            Text.from_markup(f"[bold]{message['channel']} ({message['language']}{sms})[/]")
-        )
+        parts.append(Text(f"{message['channel']} ({message['language']}{sms})", style="bold"))
         if message["title"]:
             parts.append(Text(message["title"], style="bold"))
         parts.append(Text(message["body"]))
