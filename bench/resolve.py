@@ -37,7 +37,7 @@ async def measure(settings: Settings, resolver_pid: int, outline: int) -> None:
     redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
     jobs = AIOKafkaConsumer(
         *(settings.topic(topic) for topic in ALERT_JOBS_PRIORITY.values()),
-        bootstrap_servers=settings.kafka_bootstrap,
+        bootstrap_servers=settings.bootstrap_servers,
         auto_offset_reset="earliest",
         fetch_max_bytes=64 * 2**20,
     )

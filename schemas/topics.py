@@ -9,6 +9,12 @@ from schemas.crisis import Channel
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
+def min_insync(replication: int) -> int:
+    """Writes wait for this many copies: with three, one broker may be down and nothing
+    acknowledged is lost; with one (a single local broker), there is no choice."""
+    return 2 if replication >= 3 else 1
+
+
 @dataclass(frozen=True)
 class Topic:
     name: str
@@ -16,11 +22,11 @@ class Topic:
     description: str
     retention_days: int = 7  # how long the broker keeps what was published
 
-    @property
-    def configs(self) -> dict[str, str]:
+    def configs(self, replication: int = 1) -> dict[str, str]:
         return {
             "retention.ms": str(self.retention_days * 86_400_000),
             "max.message.bytes": str(MAX_MESSAGE_BYTES),
+            **({"min.insync.replicas": str(min_insync(replication))} if replication > 1 else {}),
         }
 
 

@@ -1,6 +1,7 @@
 """Shared fixtures: one real broker and Redis per session, a fresh namespace per test."""
 
 import asyncio
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,17 +30,35 @@ def london_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def settings(stack: EmbeddedStack) -> Settings:
+@pytest.fixture(scope="session")
+def kafka_stack() -> Iterator[EmbeddedStack]:
+    """Three Apache Kafka brokers in KRaft mode (with their own Redis and providers)."""
+    if shutil.which("java") is None:
+        pytest.skip("the Apache Kafka tests need Java 17: no `java` on PATH")
+    with EmbeddedStack(broker_kind="kafka") as running:
+        yield running
+
+
+def fresh_settings(stack: EmbeddedStack) -> Settings:
     """Own topics and consumer groups for this test; Redis emptied."""
     test_settings = stack.settings(
         topic_prefix=f"t{uuid.uuid4().hex[:10]}.", session_timeout_ms=6_000
     )
-    asyncio.run(create_topics(test_settings))
+    asyncio.run(create_topics(test_settings, stack.replication))
     client = redis.Redis.from_url(stack.redis_url)
     client.flushdb()
     client.close()
     return test_settings
+
+
+@pytest.fixture
+def settings(stack: EmbeddedStack) -> Settings:
+    return fresh_settings(stack)
+
+
+@pytest.fixture
+def kafka_settings(kafka_stack: EmbeddedStack) -> Settings:
+    return fresh_settings(kafka_stack)
 
 
 @pytest.fixture

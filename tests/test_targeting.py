@@ -132,7 +132,7 @@ async def test_a_crisis_s_jobs_are_shared_evenly_among_the_dispatcher_partitions
 
 async def _messages_per_partition(settings: Settings, topic: Topic) -> list[int]:
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, **kafka_client_options(settings)
+        bootstrap_servers=settings.bootstrap_servers, **kafka_client_options(settings)
     )
     await consumer.start()
     try:

@@ -22,6 +22,8 @@ from services.common.bus_reader import read_models
 from services.common.config import ConfigurationError, Settings
 from services.common.logs import configure_logging
 from services.common.runner import run_until_signal
+from services.embedded.processes import StackError
+from services.embedded.stack import EmbeddedStack, withdraw
 from services.ingest.errors import InvalidEvent
 from services.publishing import (
     check_event_file,
@@ -54,17 +56,45 @@ def _logging(verbose: bool) -> None:
     configure_logging(level, json_lines=Settings().log_format == "json")
 
 
-@app.command()
-def up(verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True) -> None:
-    """Start the embedded stack and every service in the foreground, until Ctrl-C."""
-    from services.embedded.stack import EmbeddedStack, withdraw
+BrokerOption = Annotated[
+    str,
+    typer.Option(
+        "--broker",
+        help="tansu: one in-memory broker process; kafka: three Apache Kafka brokers "
+        "(KRaft mode; needs Java 17 and the jars scripts/install fetches)",
+    ),
+]
 
+
+def _started_stack(broker: str) -> EmbeddedStack:
+    if broker not in ("tansu", "kafka"):
+        console.print(f"[red]--broker {broker}[/]: choose tansu or kafka")
+        raise typer.Exit(2)
+    try:
+        return EmbeddedStack(broker_kind="kafka" if broker == "kafka" else "tansu").start()
+    except StackError as exc:
+        console.print(f"[red]Vigie could not start[/]: {exc}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def up(
+    verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True,
+    broker: BrokerOption = "tansu",
+) -> None:
+    """Start the embedded stack and every service in the foreground, until Ctrl-C."""
     _logging(verbose)
     settings = Settings()
-    with EmbeddedStack() as stack:
+    with _started_stack(broker) as stack:
         state = stack.announce(settings.home)
+        engine = (
+            f"Apache Kafka, {len(stack.kafka.nodes)} brokers in KRaft mode (logs in "
+            f"{stack.kafka.home})"
+            if stack.kafka is not None
+            else "tansu (one in-memory broker)"
+        )
         console.print(
-            f"[green]Vigie is up[/]: Kafka {stack.kafka_bootstrap}, "
+            f"[green]Vigie is up[/] on {engine}: bootstrap {stack.kafka_bootstrap}, "
             f"Redis {stack.redis_url} (written to {state}). Ctrl-C stops."
         )
         console.print(
@@ -239,12 +269,14 @@ def deadletters(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 
 
 @app.command()
-def demo() -> None:
+def demo(broker: BrokerOption = "tansu") -> None:
     """Run the embedded stack with a sample directory and crisis, show what happened, stop."""
     from services.demo.scenario import run_demo
 
     _logging(False)
-    run_demo(console)
+    console.print("Starting the embedded stack (Kafka-protocol broker, Redis)...")
+    with _started_stack(broker) as stack:
+        run_demo(stack, console)
 
 
 @deploy_app.command("manifests")

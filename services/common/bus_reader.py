@@ -16,7 +16,7 @@ M = TypeVar("M", bound=BaseModel)
 async def read_raw(settings: Settings, topic: Topic) -> list[bytes]:
     name = settings.topic(topic)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        bootstrap_servers=settings.bootstrap_servers,
         enable_auto_commit=False,
         **kafka_client_options(settings),
     )

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # 1,000-person job, against 1 ms for zstd's default level, which shrinks it more).
     kafka_compression: Literal["none", "gzip", "lz4", "zstd"] = "zstd"
     request_timeout_ms: int = 30_000
+    # acks=all with idempotence: a producer's retry after a lost answer is not written
+    # twice. The embedded tansu broker refuses idempotent producers: off there.
+    kafka_idempotent_producer: bool = True
     redis_url: str | None = None  # rediss://... for TLS
     redis_password: SecretStr | None = None
     redis_ca_file: Path | None = None
@@ -97,6 +100,11 @@ class Settings(BaseSettings):
     timer_poll_s: float = 0.5
     crisis_centre_email: str | None = None
     crisis_centre_sms: str | None = None
+
+    @property
+    def bootstrap_servers(self) -> list[str]:
+        """VIGIE_KAFKA_BOOTSTRAP as a list: host:port pairs, comma-separated."""
+        return [part.strip() for part in (self.kafka_bootstrap or "").split(",") if part.strip()]
 
     def topic(self, topic: Topic) -> str:
         return self.topic_prefix + topic.name

@@ -122,8 +122,9 @@ def make_broker(settings: Settings, **extra: Any) -> KafkaBroker:
         **extra,
     }
     return KafkaBroker(
-        settings.kafka_bootstrap,
+        settings.bootstrap_servers,
         acks="all",
+        enable_idempotence=settings.kafka_idempotent_producer,
         compression_type=None
         if settings.kafka_compression == "none"
         else settings.kafka_compression,

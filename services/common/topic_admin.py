@@ -15,7 +15,7 @@ from services.common.transport import kafka_client_options
 @asynccontextmanager
 async def _admin(settings: Settings) -> AsyncIterator[AIOKafkaAdminClient]:
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap, **kafka_client_options(settings)
+        bootstrap_servers=settings.bootstrap_servers, **kafka_client_options(settings)
     )
     await admin.start()
     try:
@@ -28,7 +28,9 @@ async def create_topics(settings: Settings, replication: int = 1) -> None:
     async with _admin(settings) as admin:
         existing = set(await admin.list_topics())
         wanted = [
-            NewTopic(settings.topic(t), t.partitions, replication, topic_configs=t.configs)
+            NewTopic(
+                settings.topic(t), t.partitions, replication, topic_configs=t.configs(replication)
+            )
             for t in ALL_TOPICS
             if settings.topic(t) not in existing
         ]

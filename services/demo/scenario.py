@@ -37,9 +37,9 @@ DEMO_NATIONALS = 20_000
 CHANNELS = crises.CHANNEL_NAMES
 
 
-def run_demo(console: Console) -> None:
-    console.print("Starting the embedded stack (Kafka-protocol broker, Redis)...")
-    with EmbeddedStack() as stack:
+def run_demo(stack: EmbeddedStack, console: Console) -> None:
+    """The scenario on a started stack, which it stops."""
+    with stack:
         console.print(f"  Kafka {stack.kafka_bootstrap}, Redis {stack.redis_url}")
         asyncio.run(_scenario(stack.settings(), console))
     console.print("Stack stopped. `vigie up` keeps it running for your own events.")

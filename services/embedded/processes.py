@@ -29,15 +29,17 @@ def free_port() -> int:
         return port
 
 
-def wait_for_port(port: int, process: subprocess.Popen[bytes], name: str) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+def wait_for_port(
+    port: int, process: subprocess.Popen[bytes], name: str, timeout_s: float = STARTUP_TIMEOUT_S
+) -> None:
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise StackError(f"{name} exited with code {process.returncode} while starting")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
             return
         time.sleep(0.05)
-    raise StackError(f"{name} did not answer on 127.0.0.1:{port} within {STARTUP_TIMEOUT_S}s")
+    raise StackError(f"{name} did not answer on 127.0.0.1:{port} within {timeout_s}s")
 
 
 def tansu_binary() -> str:

@@ -9,10 +9,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Literal, Self
 
 from services.common.config import Settings
 from services.common.topic_admin import create_topics
+from services.embedded.kafka import KafkaCluster
+from services.embedded.kafka_security import ClusterSecurity
 from services.embedded.processes import (
     ManagedProcess,
     ProvidersProcess,
@@ -25,11 +27,18 @@ from services.embedded.processes import (
 from services.trust.keys import Keyring, generate
 
 STATE_FILE = "embedded.json"
+BrokerKind = Literal["tansu", "kafka"]
 
 
 @dataclass
 class EmbeddedStack:
+    """`broker_kind`: tansu, one in-memory process (the default); or kafka, three Apache Kafka
+    brokers in KRaft mode, secured by `kafka_security` when it is given."""
+
+    broker_kind: BrokerKind = "tansu"
+    kafka_security: ClusterSecurity | None = None
     broker: ManagedProcess | None = None
+    kafka: KafkaCluster | None = None
     redis: RedisProcess | None = None
     providers: ProvidersProcess | None = None
     # The response service's address and the secrets of its links and SMS webhook:
@@ -42,8 +51,31 @@ class EmbeddedStack:
 
     @property
     def kafka_bootstrap(self) -> str:
+        if self.kafka is not None:
+            return self.kafka.bootstrap
         assert self.broker is not None, "stack not started"
         return f"127.0.0.1:{self.broker.port}"
+
+    @property
+    def replication(self) -> int:
+        return self.kafka.replication if self.kafka is not None else 1
+
+    def broker_processes(self) -> dict[str, int]:
+        """Each broker process's pid, by name (benchmarks read their CPU and memory)."""
+        if self.kafka is not None:
+            return {f"kafka-{node.node_id}": node.pid for node in self.kafka.nodes}
+        assert self.broker is not None, "stack not started"
+        return {"broker": self.broker.process.pid}
+
+    def broker_settings(self) -> dict[str, object]:
+        """How clients reach the broker: tansu takes no idempotent producers (it answers
+        InitProducerId with an error), Apache Kafka does."""
+        if self.kafka is not None:
+            return {
+                "kafka_bootstrap": self.kafka.bootstrap,
+                **(self.kafka_security.client_settings() if self.kafka_security else {}),
+            }
+        return {"kafka_bootstrap": self.kafka_bootstrap, "kafka_idempotent_producer": False}
 
     @property
     def redis_url(self) -> str:
@@ -51,7 +83,20 @@ class EmbeddedStack:
         return self.redis.url
 
     def start(self, topic_prefix: str = "") -> Self:
-        self.broker = start_broker()
+        """Start every part; if one fails, those already started are stopped."""
+        try:
+            return self._start(topic_prefix)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, topic_prefix: str) -> Self:
+        if self.broker_kind == "kafka":
+            home = Path(tempfile.mkdtemp(prefix="vigie-kafka-"))
+            self.kafka = KafkaCluster(home, security=self.kafka_security)
+            self.kafka.start()
+        else:
+            self.broker = start_broker()
         self.redis = start_redis()
         self.providers = start_providers(self.redis.url)
         self.answers = {
@@ -62,30 +107,31 @@ class EmbeddedStack:
         }
         self.keys_dir = Path(tempfile.mkdtemp(prefix="vigie-keys-"))
         self.trust = local_operators(self.keys_dir)
-        asyncio.run(create_topics(self.settings(topic_prefix)))
+        asyncio.run(create_topics(self.settings(topic_prefix), self.replication))
         return self
 
     def settings(self, topic_prefix: str = "", **overrides: object) -> Settings:
         urls: dict[str, object] = dict(self.providers.urls()) if self.providers else {}
         urls |= self.answers | self.trust
         return Settings(
-            kafka_bootstrap=self.kafka_bootstrap,
             redis_url=self.redis_url,
             topic_prefix=topic_prefix,
-            **{**urls, **overrides},  # type: ignore[arg-type]
+            **{**self.broker_settings(), **urls, **overrides},  # type: ignore[arg-type]
         )
 
     def stop(self) -> None:
         for process in (self.providers, self.broker, self.redis):
             if process is not None:
                 process.stop()
+        if self.kafka is not None:
+            self.kafka.remove()
         if self.redis is not None:
             shutil.rmtree(self.redis.workdir, ignore_errors=True)
         if self.keys_dir is not None:
             shutil.rmtree(self.keys_dir, ignore_errors=True)
 
     def __enter__(self) -> Self:
-        return self.start()
+        return self if self.redis is not None else self.start()
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -98,7 +144,7 @@ class EmbeddedStack:
         path = home / STATE_FILE
         state = {
             "pid": os.getpid(),
-            "kafka_bootstrap": self.kafka_bootstrap,
+            **{k: _as_text(v) for k, v in self.broker_settings().items()},
             "redis_url": self.redis_url,
             **(self.providers.urls() if self.providers else {}),
             **self.answers,
@@ -107,6 +153,10 @@ class EmbeddedStack:
         path.write_text(json.dumps(state, indent=2))
         path.chmod(0o600)  # it holds the link-signing secret
         return path
+
+
+def _as_text(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def local_operators(directory: Path) -> dict[str, str]:

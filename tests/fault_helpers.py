@@ -1,0 +1,105 @@
+"""A crisis under faults: each consumer as its own process (so it can be SIGKILLed), and the
+checks that, once settled, everyone had exactly one message per channel."""
+
+import asyncio
+import signal
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import redis
+
+from services.common import crises
+from services.common.config import Settings
+from services.providers import outbox
+from tests.helpers import service_process
+
+CONSUMERS = ["ingest", "resolver", "dispatcher-priority", "leaders", "reservists", "responses"]
+
+
+def fault_tolerant(settings: Settings) -> Settings:
+    """Deliveries slowed to 1,000 a second per channel, so that a fault lands mid-crisis;
+    short leases and timeouts, so that recovery is seen within the test."""
+    return settings.model_copy(
+        update={
+            "rate_limits": {"sms": 1_000, "email": 1_000, "push": 1_000},
+            "claim_lease_s": 2.0,
+            "request_timeout_ms": 8_000,
+        }
+    )
+
+
+class Services:
+    """Each consumer as its own process, so that it can be SIGKILLed and restarted."""
+
+    def __init__(self, settings: Settings, logs: Path) -> None:
+        self.settings, self.logs = settings, logs
+        self.running = {name: self._start(name) for name in CONSUMERS}
+
+    def _start(self, name: str) -> subprocess.Popen[bytes]:
+        return service_process(self.settings, name, self.logs / f"{name}.log")
+
+    def kill_and_restart(self, name: str) -> None:
+        process = self.running[name]
+        assert process.poll() is None, f"{name} died on its own: see {self.logs}/{name}.log"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        self.running[name] = self._start(name)
+
+    def dead(self) -> list[str]:
+        return [name for name, p in self.running.items() if p.poll() is not None]
+
+    def stop(self) -> None:
+        for process in self.running.values():
+            process.kill()
+            process.wait()
+
+
+def crisis_status(client: redis.Redis, crisis_id: str) -> dict[str, str]:
+    try:
+        return {str(k): str(v) for k, v in client.hgetall(crises.status_key(crisis_id)).items()}
+    except redis.exceptions.ConnectionError:
+        return {}  # Redis restarting
+
+
+def sent(client: redis.Redis, crisis_id: str, channel: str) -> int:
+    return int(crisis_status(client, crisis_id).get(f"sent:{channel}", 0))
+
+
+async def until(check: Callable[[], bool], what: str, timeout_s: float = 120) -> None:
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() < started + timeout_s, f"timed out waiting for {what}"
+        await asyncio.sleep(0.1)
+    print(f"{what}: {time.monotonic() - started:.1f} s")
+
+
+async def settled_once_each(
+    client: redis.Redis, crisis_id: str, services: Services, least_per_channel: int = 2_000
+) -> dict[str, str]:
+    """Wait until every delivery of the crisis is settled, then check what people got: one
+    message per person and channel, the status equal to what the providers received."""
+    await until(
+        lambda: crises.is_settled(crisis_status(client, crisis_id)),
+        "every delivery settled",
+        timeout_s=300,
+    )
+    await asyncio.sleep(2)  # a duplicate in flight would land now
+    final = crisis_status(client, crisis_id)
+    assert services.dead() == [], f"a consumer died on its own: see {services.logs}"
+    received = [r for r in outbox.all_received(client) if r.key == crisis_id]
+    per_person = Counter((r.channel, r.to) for r in received)
+    repeated = {who: n for who, n in per_person.items() if n > 1}
+    assert per_person and not repeated, f"{len(repeated)} people got a message twice"
+    for channel in crises.CHANNEL_NAMES:
+        in_outbox = sum(1 for c, _ in per_person if c == channel)
+        assert int(final[f"targeted:{channel}"]) >= least_per_channel
+        assert int(final[f"sent:{channel}"]) == int(final[f"targeted:{channel}"]) == in_outbox
+        assert int(final.get(f"failed:{channel}", 0)) == 0
+    asks = Counter(
+        (r.channel, r.to, r.key) for r in outbox.all_received(client) if "/leader/" in r.key
+    )
+    assert asks and set(asks.values()) == {1}, "a leader was asked twice"
+    return final

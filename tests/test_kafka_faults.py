@@ -1,0 +1,157 @@
+"""A 10,000-recipient crisis on three Apache Kafka brokers (replication 3, min.insync.replicas
+2, idempotent producers) while brokers fail: at the end everyone has exactly one message per
+channel, the status equals what the providers received, and nothing was lost on the bus."""
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from schemas.topics import ALERT_JOBS_PRIORITY, CRISIS_ACCEPTED
+from services.common.bus_reader import read_raw
+from services.common.config import Settings
+from services.embedded.kafka import KafkaCluster
+from services.embedded.stack import EmbeddedStack
+from tests.delivery_helpers import suppressed
+from tests.events import london_event_json
+from tests.fault_helpers import Services, fault_tolerant, sent, settled_once_each, until
+from tests.helpers import import_directory, publish
+
+pytestmark = pytest.mark.kafka
+# Past the session (6 s) and request (8 s) timeouts of the services.
+FREEZE_S = 14.0
+
+
+@pytest.fixture
+def cluster(kafka_stack: EmbeddedStack) -> Iterator[KafkaCluster]:
+    assert kafka_stack.kafka is not None
+    yield kafka_stack.kafka
+    # Whatever a test did to the brokers, the next one starts with all three in sync.
+    for node in kafka_stack.kafka.nodes:
+        if node.running:
+            kafka_stack.kafka.resume(node)
+    kafka_stack.kafka.start()
+
+
+@pytest.fixture
+def fault_settings(kafka_settings: Settings) -> Settings:
+    return fault_tolerant(kafka_settings)
+
+
+@pytest.fixture
+def services(fault_settings: Settings, tmp_path: Path) -> Iterator[Services]:
+    running = Services(fault_settings, tmp_path)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def client(kafka_settings: Settings) -> Iterator[redis.Redis]:
+    connection = redis.Redis.from_url(kafka_settings.redis_url or "", decode_responses=True)
+    yield connection
+    connection.close()
+
+
+async def _crisis_under_way(
+    settings: Settings, client: redis.Redis, directory: Path, crisis: str, sms: int = 1_000
+) -> None:
+    await import_directory(settings, directory)
+    await publish(settings, london_event_json(crisis))
+    await until(lambda: sent(client, crisis, "sms") > sms, f"{sms:,} SMS")
+
+
+def _jobs_topics(settings: Settings) -> list[str]:
+    return [settings.topic(topic) for topic in ALERT_JOBS_PRIORITY.values()]
+
+
+async def _nothing_lost_on_the_bus(settings: Settings, crisis: str) -> None:
+    accepted = [raw for raw in await read_raw(settings, CRISIS_ACCEPTED) if crisis.encode() in raw]
+    assert len(accepted) == 1, f"crisis.accepted holds the event {len(accepted)} times"
+
+
+async def test_the_jobs_leader_killed_and_started_again(
+    cluster: KafkaCluster,
+    fault_settings: Settings,
+    services: Services,
+    client: redis.Redis,
+    london_directory: Path,
+) -> None:
+    crisis = "LONDON-K9"
+    await _crisis_under_way(fault_settings, client, london_directory, crisis)
+    leader = await cluster.busiest_leader(_jobs_topics(fault_settings))
+    cluster.kill(leader)
+    at_kill = sent(client, crisis, "sms")
+    await until(lambda: sent(client, crisis, "sms") > at_kill + 2_000, "2,000 SMS without it")
+    await asyncio.to_thread(cluster.restart_node, leader)
+    final = await settled_once_each(client, crisis, services)
+    assert at_kill < int(final["targeted:sms"]), "the kill was not mid-fan-out"
+    await _nothing_lost_on_the_bus(fault_settings, crisis)
+    print(f"node {leader.node_id} killed; repeats the providers absorbed: {suppressed(client)}")
+
+
+async def test_a_broker_frozen_past_the_timeouts(
+    cluster: KafkaCluster,
+    fault_settings: Settings,
+    services: Services,
+    client: redis.Redis,
+    london_directory: Path,
+) -> None:
+    crisis = "LONDON-STOP"
+    await _crisis_under_way(fault_settings, client, london_directory, crisis)
+    frozen = await cluster.busiest_leader(_jobs_topics(fault_settings))
+    cluster.pause(frozen)
+    at_freeze = sent(client, crisis, "sms")
+    await asyncio.sleep(FREEZE_S)
+    cluster.resume(frozen)
+    final = await settled_once_each(client, crisis, services)
+    assert at_freeze < int(final["targeted:sms"]), "the freeze was not mid-fan-out"
+    await _nothing_lost_on_the_bus(fault_settings, crisis)
+    print(f"node {frozen.node_id} frozen; repeats the providers absorbed: {suppressed(client)}")
+
+
+async def test_a_rolling_restart_of_the_three_brokers(
+    cluster: KafkaCluster,
+    kafka_settings: Settings,
+    tmp_path: Path,
+    client: redis.Redis,
+    london_directory: Path,
+) -> None:
+    # Slower deliveries, so that the crisis outlasts three restarts.
+    slow = fault_tolerant(kafka_settings).model_copy(
+        update={"rate_limits": {"sms": 150, "email": 150, "push": 150}}
+    )
+    services = Services(slow, tmp_path)
+    try:
+        crisis = "LONDON-ROLL"
+        await _crisis_under_way(slow, client, london_directory, crisis, sms=200)
+        for node in cluster.nodes:
+            await asyncio.to_thread(cluster.stop_node, node)
+            await asyncio.to_thread(cluster.restart_node, node)
+            print(f"node {node.node_id} restarted at {sent(client, crisis, 'sms')} SMS")
+        final = await settled_once_each(client, crisis, services)
+        assert sent(client, crisis, "sms") == int(final["targeted:sms"])
+        await _nothing_lost_on_the_bus(slow, crisis)
+        print(f"repeats the providers absorbed: {suppressed(client)}")
+    finally:
+        services.stop()
+
+
+async def test_all_three_brokers_stopped_and_started_again_from_their_disks(
+    cluster: KafkaCluster,
+    fault_settings: Settings,
+    services: Services,
+    client: redis.Redis,
+    london_directory: Path,
+) -> None:
+    crisis = "LONDON-ALL"
+    await _crisis_under_way(fault_settings, client, london_directory, crisis)
+    await asyncio.to_thread(cluster.stop)
+    at_stop = sent(client, crisis, "sms")
+    await asyncio.sleep(3)
+    await asyncio.to_thread(cluster.start)
+    final = await settled_once_each(client, crisis, services)
+    assert at_stop < int(final["targeted:sms"]), "the stop was not mid-fan-out"
+    await _nothing_lost_on_the_bus(fault_settings, crisis)
+    print(f"repeats the providers absorbed: {suppressed(client)}")
