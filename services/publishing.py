@@ -2,14 +2,18 @@
 the benchmarks: an event file is checked locally first, then signed by the operator's key."""
 
 import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aiokafka.errors import KafkaConnectionError
 from faststream.kafka import KafkaBroker
 
 from schemas.approvals import Approval
 from schemas.crisis import CrisisEvent
 from schemas.topics import CRISIS_APPROVALS, CRISIS_EVENTS
+from services.common.bus_refusal import REFUSALS, refusal, sign_in_refusal
 from services.common.config import Settings
 from services.common.runtime import make_broker, make_redis
 from services.ingest.errors import InvalidEvent
@@ -61,14 +65,10 @@ async def held_event(settings: Settings, identifier: str) -> holds.Hold | None:
 async def publish_raw(
     settings: Settings, raw: bytes, key: str, headers: dict[str, str] | None = None
 ) -> None:
-    broker = _producer(settings)
-    await broker.connect()
-    try:
+    async with _producer(settings) as broker:
         await broker.publish(
             raw, settings.topic(CRISIS_EVENTS), key=key.encode(), headers=headers or {}
         )
-    finally:
-        await broker.stop()
 
 
 def headers_for(settings: Settings, raw: bytes) -> dict[str, str]:
@@ -85,15 +85,26 @@ async def publish_signed(settings: Settings, raw: bytes, key: str) -> None:
 
 
 async def publish_approval(settings: Settings, approval: Approval) -> None:
-    broker = _producer(settings)
-    await broker.connect()
-    try:
+    async with _producer(settings) as broker:
         await broker.publish(
             approval, settings.topic(CRISIS_APPROVALS), key=approval.crisis_id.encode()
         )
+
+
+class PublishRefused(RuntimeError):
+    """Kafka would not take what the operator published; the message says why."""
+
+
+@asynccontextmanager
+async def _producer(settings: Settings) -> AsyncIterator[KafkaBroker]:
+    broker = make_broker(settings, logger=None)
+    try:
+        await broker.connect()
+        yield broker
+    except REFUSALS as exc:
+        raise PublishRefused(refusal(settings, exc)) from None
+    except KafkaConnectionError as exc:
+        reason = await sign_in_refusal(settings)
+        raise PublishRefused(reason or f"Kafka unreachable at {settings.kafka_bootstrap}") from exc
     finally:
         await broker.stop()
-
-
-def _producer(settings: Settings) -> KafkaBroker:
-    return make_broker(settings, logger=None)

@@ -30,11 +30,15 @@ def london_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def needs_java() -> None:
+    if shutil.which("java") is None:
+        pytest.skip("the Apache Kafka tests need Java 17: no `java` on PATH")
+
+
 @pytest.fixture(scope="session")
 def kafka_stack() -> Iterator[EmbeddedStack]:
     """Three Apache Kafka brokers in KRaft mode (with their own Redis and providers)."""
-    if shutil.which("java") is None:
-        pytest.skip("the Apache Kafka tests need Java 17: no `java` on PATH")
+    needs_java()
     with EmbeddedStack(broker_kind="kafka") as running:
         yield running
 

@@ -34,12 +34,20 @@ def fault_tolerant(settings: Settings) -> Settings:
 class Services:
     """Each consumer as its own process, so that it can be SIGKILLed and restarted."""
 
-    def __init__(self, settings: Settings, logs: Path) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        logs: Path,
+        signed_in: Callable[[str, Settings], Settings] | None = None,
+    ) -> None:
+        """`signed_in`: each service's own settings (its own Kafka user, say)."""
         self.settings, self.logs = settings, logs
+        self.signed_in = signed_in or (lambda _, same: same)
         self.running = {name: self._start(name) for name in CONSUMERS}
 
     def _start(self, name: str) -> subprocess.Popen[bytes]:
-        return service_process(self.settings, name, self.logs / f"{name}.log")
+        settings = self.signed_in(name, self.settings)
+        return service_process(settings, name, self.logs / f"{name}.log")
 
     def kill_and_restart(self, name: str) -> None:
         process = self.running[name]

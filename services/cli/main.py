@@ -3,8 +3,9 @@
 import asyncio
 import json
 import logging
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,6 +27,7 @@ from services.embedded.processes import StackError
 from services.embedded.stack import EmbeddedStack, withdraw
 from services.ingest.errors import InvalidEvent
 from services.publishing import (
+    PublishRefused,
     check_event_file,
     held_event,
     publish_approval,
@@ -160,7 +162,7 @@ def publish(
         if not unchecked or dry_run:
             console.print(f"[red]{file}: not published[/]: {exc}")
             raise typer.Exit(1) from None
-        asyncio.run(publish_raw(connected_settings(), file.read_bytes(), file.name))
+        _to_kafka(publish_raw(connected_settings(), file.read_bytes(), file.name))
         print(file.name)
         return
     settings = connected_settings()
@@ -185,8 +187,16 @@ def publish(
     except KeyFileError as exc:
         console.print(f"[red]Not published[/]: {exc}")
         raise typer.Exit(2) from None
-    asyncio.run(publish_raw(settings, raw, event.identifier, headers))
+    _to_kafka(publish_raw(settings, raw, event.identifier, headers))
     print(event.identifier)
+
+
+def _to_kafka(publishing: Coroutine[Any, Any, None]) -> None:
+    try:
+        asyncio.run(publishing)
+    except PublishRefused as exc:
+        console.print(f"[red]Not published[/]: {exc}")
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -244,7 +254,7 @@ def approve(
         f"Approving {identifier} ({held.event.severity.value}: "
         f"{held.event.info[0].headline}), held because {held.reason}."
     )
-    asyncio.run(
+    _to_kafka(
         publish_approval(settings, signed_approval(identifier, held.event.crisis_id, private))
     )
     print(identifier)
@@ -303,3 +313,23 @@ def topics_create(replication: Annotated[int, typer.Option(min=1)] = 1) -> None:
 
     asyncio.run(create_topics(connected_settings(), replication))
     print("topics ready")
+
+
+@topics_app.command("grant")
+def topics_grant(
+    user_prefix: Annotated[
+        str, typer.Option("--user-prefix", help="each service signs in as PREFIX+service")
+    ] = "vigie-",
+) -> None:
+    """On a Kafka with ACLs: let each service's user read, write and join only what it needs
+    (the `vigie` CLI is PREFIX+operator). Run it as an admin user."""
+    from services.common.kafka_acls import AclError, grant
+    from services.deploy.bus_access import ACCESS, user_of
+
+    try:
+        count = asyncio.run(grant(connected_settings(), user_prefix))
+    except AclError as exc:
+        console.print(f"[red]Not granted[/]: {exc}")
+        raise typer.Exit(1) from None
+    users = ", ".join(user_of(principal, user_prefix) for principal in ACCESS)
+    print(f"{count} ACLs granted to {users}")

@@ -14,6 +14,9 @@ from services.common.runtime import Runtime
 def ops_app(rt: Runtime, services: list[str]) -> Starlette:
     async def health(_: Request) -> JSONResponse:
         checks: dict[str, Any] = {"services": services, "broker": bool(rt.broker.running)}
+        if rt.problem is not None:
+            checks["broker"] = False
+            checks["problem"] = rt.problem
         try:
             checks["redis"] = bool(await rt.redis.ping())
         except Exception as exc:  # any failure to reach Redis means not healthy

@@ -6,7 +6,9 @@ import logging
 from collections.abc import Callable, Mapping
 
 import uvloop
+from aiokafka.errors import KafkaConnectionError
 
+from services.common.bus_refusal import REFUSALS, refusal, sign_in_refusal
 from services.common.config import Settings
 from services.common.metrics import watch_consumer_lag
 from services.common.ops_server import ops_app
@@ -35,18 +37,23 @@ async def serve(
     rt = Runtime(settings, make_broker(settings), make_redis(settings))
     for register in services.values():
         register(rt)
+    # Probes get an answer from the start: 503 until the services run, or with the reason
+    # Kafka refused them.
+    tasks = []
     if settings.ops_listen:
         ops = ops_app(rt, wanted)
-        rt.background.append(lambda: serve_asgi(ops, settings.ops_listen or ""))
-    rt.background.append(lambda: watch_consumer_lag(rt.broker))
-    await start_broker(rt.broker)
-    for warm_up in rt.startup:
-        await warm_up()
-    if own_process:
-        _settle_heap()
-    tasks = [asyncio.create_task(run()) for run in rt.background]
-    log.info("services running: %s", ", ".join(wanted))
+        tasks.append(asyncio.create_task(serve_asgi(ops, settings.ops_listen)))
     try:
+        if not await _connect(rt):
+            await stop.wait()
+            return
+        rt.background.append(lambda: watch_consumer_lag(rt.broker))
+        for warm_up in rt.startup:
+            await warm_up()
+        if own_process:
+            _settle_heap()
+        tasks += [asyncio.create_task(run()) for run in rt.background]
+        log.info("services running: %s", ", ".join(wanted))
         await _until_stopped(stop, tasks)
     finally:
         for task in tasks:
@@ -55,6 +62,22 @@ async def serve(
         await rt.broker.stop()
         await rt.redis.aclose()
         log.info("services stopped: %s", ", ".join(wanted))
+
+
+async def _connect(rt: Runtime) -> bool:
+    """Start the consumers and producers; False if Kafka refused this service (then
+    `rt.problem` says why, once in the log)."""
+    try:
+        await start_broker(rt.broker)
+        return True
+    except REFUSALS as exc:
+        rt.refuse(refusal(rt.settings, exc))
+    except KafkaConnectionError:
+        reason = await sign_in_refusal(rt.settings)
+        if reason is None:
+            raise
+        rt.refuse(reason)
+    return False
 
 
 async def _until_stopped(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:

@@ -1,6 +1,7 @@
 """What a running service holds: settings, the Kafka broker and the Redis client."""
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -9,12 +10,14 @@ from typing import Any, TypeVar, cast, get_type_hints
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka import Topic as KafkaTopic
 from faststream.message import StreamMessage
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from schemas.delivery import DeadLetter
 from schemas.topics import DEAD_LETTERS, MAX_MESSAGE_BYTES, Topic
+from services.common.bus_refusal import REFUSALS, refusal
 from services.common.config import Settings
 from services.common.transport import kafka_security, redis_options
 
@@ -31,6 +34,20 @@ class Runtime:
     startup: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     # Run alongside the consumers until the service stops (timer loops, the web server).
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    # Why the service cannot work (Kafka refused it): /healthz answers 503 with it.
+    problem: str | None = None
+
+    def refuse(self, reason: str) -> None:
+        """Kafka refused what this service must do: say so once and turn unhealthy."""
+        if self.problem is None:
+            self.problem = reason
+            logging.getLogger("vigie.bus").error("%s; this service stops working", reason)
+
+    async def refused(self, reason: str) -> None:
+        """`refuse`, then hold the message in hand (uncommitted, so not lost) until the
+        service is stopped: retrying would be refused again."""
+        self.refuse(reason)
+        await asyncio.Event().wait()
 
     def topic(self, topic: Topic) -> str:
         return self.settings.topic(topic)
@@ -46,7 +63,9 @@ class Runtime:
             if model is not None and "decoder" not in options:
                 options["decoder"] = _json_decoder(model)
             decorator = self.broker.subscriber(
-                self.topic(topic),
+                # Topics are made by `vigie topics create` with their partitions and
+                # replication; FastStream would otherwise make any it finds missing.
+                KafkaTopic(self.topic(topic), declare=False),
                 group_id=self.settings.group(stage),
                 auto_offset_reset="earliest",
                 ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -57,9 +76,19 @@ class Runtime:
                 description=topic.description,
                 **options,
             )
-            return cast(Handler, decorator(handler))
+            return cast(Handler, decorator(self._halting_on_refusal(handler)))
 
         return decorate
+
+    def _halting_on_refusal(self, handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def handle(*args: Any, **kwargs: Any) -> None:
+            try:
+                await handler(*args, **kwargs)
+            except REFUSALS as exc:
+                await self.refused(refusal(self.settings, exc))
+
+        return cast(Handler, handle)
 
     async def dead_letter(
         self,

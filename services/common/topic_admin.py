@@ -13,7 +13,7 @@ from services.common.transport import kafka_client_options
 
 
 @asynccontextmanager
-async def _admin(settings: Settings) -> AsyncIterator[AIOKafkaAdminClient]:
+async def admin_client(settings: Settings) -> AsyncIterator[AIOKafkaAdminClient]:
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.bootstrap_servers, **kafka_client_options(settings)
     )
@@ -25,7 +25,7 @@ async def _admin(settings: Settings) -> AsyncIterator[AIOKafkaAdminClient]:
 
 
 async def create_topics(settings: Settings, replication: int = 1) -> None:
-    async with _admin(settings) as admin:
+    async with admin_client(settings) as admin:
         existing = set(await admin.list_topics())
         wanted = [
             NewTopic(
@@ -44,7 +44,7 @@ async def partition_counts(settings: Settings, topics: Iterable[Topic]) -> dict[
     """How many partitions each of these topics has on the broker; a topic the broker does
     not hold (or will not describe) is left out."""
     names = {settings.topic(t): t for t in topics}
-    async with _admin(settings) as admin:
+    async with admin_client(settings) as admin:
         described = await admin.describe_topics(list(names))
     return {
         names[found["topic"]]: len(found["partitions"])

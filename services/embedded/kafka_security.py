@@ -5,6 +5,8 @@ user do only what an ACL allows (the admin is the one super user)."""
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from services.deploy.kafka_brokers import BROKER_LISTENER, CONTROLLER_LISTENER
 
 ADMIN = "admin"
@@ -60,14 +62,16 @@ class ClusterSecurity:
             arguments += ["--add-scram", f"{MECHANISM}=[name={name},password={password}]"]
         return arguments
 
-    def client_settings(self, user: str = ADMIN) -> dict[str, object]:
-        """Settings fields with which a client signs in as `user`."""
-        password = self.admin_password if user == ADMIN else self.users[user]
+    def client_settings(self, user: str = ADMIN, password: str | None = None) -> dict[str, object]:
+        """Settings fields with which a client signs in as `user` (with its own password
+        unless another is given)."""
+        if password is None:
+            password = self.admin_password if user == ADMIN else self.users[user]
         return {
             "kafka_security_protocol": "SASL_SSL",
             "kafka_sasl_mechanism": MECHANISM,
             "kafka_username": user,
-            "kafka_password": password,
+            "kafka_password": SecretStr(password),
             "kafka_ca_file": self.ca_file,
         }
 

@@ -1,0 +1,169 @@
+"""Apache Kafka with no plaintext listener: SASL_SSL with SCRAM-SHA-512 users (certificates
+from a test CA) and ACLs from services/deploy/bus_access.py. Every service works signed in as
+its own user; a wrong password, an unknown user, or a service reaching for a topic it does not
+own is refused, said once in the log, and /healthz answers 503."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from services.common.config import Settings
+from services.common.kafka_acls import grant
+from services.deploy.bus_access import user_of
+from services.embedded.kafka_security import ClusterSecurity
+from services.embedded.stack import EmbeddedStack
+from tests.conftest import fresh_settings, needs_java
+from tests.events import london_event_json
+from tests.fault_helpers import Services, settled_once_each
+from tests.helpers import import_directory, service_process
+from tests.ops_helpers import with_ops_port
+from tests.secure_parts import kafka_security
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture(scope="module")
+def security(tmp_path_factory: pytest.TempPathFactory) -> ClusterSecurity:
+    return kafka_security(tmp_path_factory.mktemp("kafka-tls"))
+
+
+@pytest.fixture(scope="module")
+def secure_stack(security: ClusterSecurity) -> Iterator[EmbeddedStack]:
+    needs_java()
+    with EmbeddedStack(broker_kind="kafka", kafka_security=security) as running:
+        yield running
+
+
+@pytest.fixture
+def admin_settings(secure_stack: EmbeddedStack) -> Settings:
+    """This test's topics, and the ACLs that let each service's user use them."""
+    settings = fresh_settings(secure_stack)
+    asyncio.run(grant(settings))
+    return settings
+
+
+def signed_in(
+    security: ClusterSecurity, settings: Settings, user: str, **password: str
+) -> Settings:
+    return Settings(
+        **{**settings.model_dump(), **security.client_settings(user, **password)}  # type: ignore[arg-type]
+    )
+
+
+def vigie_publish(
+    settings: Settings, event: bytes, folder: Path
+) -> subprocess.CompletedProcess[str]:
+    path = folder / "event.json"
+    path.write_bytes(event)
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", "publish", str(path), "--now"],
+        env={**os.environ, "COLUMNS": "300", **settings.as_env()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def refused(settings: Settings, log: Path, timeout_s: float = 60) -> dict[str, object]:
+    """/healthz once it answers 503 with Kafka's refusal."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            response = httpx.get(f"http://{settings.ops_listen}/healthz", timeout=2)
+            if response.status_code == 503 and "problem" in response.json():
+                health: dict[str, object] = response.json()
+                return health
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, f"never refused; log: {log.read_text()[-2000:]}"
+        time.sleep(0.2)
+
+
+def said_once(log: Path, settle_s: float = 5.0) -> str:
+    """The refusal line, after checking that nothing tried again for a while."""
+    time.sleep(settle_s)
+    lines = log.read_text().splitlines()
+    refusals = [line for line in lines if "Kafka refused" in line]
+    assert len(refusals) == 1, refusals
+    attempts = sum("Unable connect" in line for line in lines)
+    time.sleep(settle_s)
+    again = log.read_text().splitlines()
+    assert sum("Unable connect" in line for line in again) == attempts, "it kept retrying"
+    assert sum("Kafka refused" in line for line in again) == 1
+    return refusals[0]
+
+
+async def test_every_service_works_signed_in_as_its_own_user(
+    admin_settings: Settings,
+    security: ClusterSecurity,
+    london_directory: Path,
+    tmp_path: Path,
+) -> None:
+    services = Services(
+        admin_settings,
+        tmp_path,
+        signed_in=lambda name, settings: signed_in(security, settings, user_of(name)),
+    )
+    client = redis.Redis.from_url(admin_settings.redis_url or "", decode_responses=True)
+    try:
+        await import_directory(admin_settings, london_directory)
+        operator = signed_in(security, admin_settings, user_of("operator"))
+        published = vigie_publish(operator, london_event_json("LONDON-ACL"), tmp_path)
+        assert published.returncode == 0, published.stderr + published.stdout
+        await settled_once_each(client, "LONDON-ACL", services)
+    finally:
+        services.stop()
+        client.close()
+
+
+@pytest.mark.parametrize(
+    ("user", "password"), [("vigie-ingest", "not-its-password"), ("vigie-nobody", "anything")]
+)
+def test_a_wrong_password_or_an_unknown_user_is_refused_once(
+    admin_settings: Settings, security: ClusterSecurity, tmp_path: Path, user: str, password: str
+) -> None:
+    settings = with_ops_port(signed_in(security, admin_settings, user, password=password))
+    log = tmp_path / "ingest.log"
+    process = service_process(settings, "ingest", log)
+    try:
+        health = refused(settings, log)
+        assert "SaslAuthenticationFailed" in str(health["problem"])
+        line = said_once(log)
+        assert f"Kafka refused user '{user}'" in line and "invalid credentials" in line
+        assert process.poll() is None, "it should wait, unhealthy, to be fixed or stopped"
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+
+
+def test_a_service_cannot_read_or_write_a_topic_it_does_not_own(
+    admin_settings: Settings, security: ClusterSecurity, tmp_path: Path
+) -> None:
+    dispatcher = signed_in(security, admin_settings, user_of("dispatcher-priority"))
+    # The dispatcher's user publishing a crisis event, as a forger would.
+    forged = vigie_publish(dispatcher, london_event_json("FORGED"), tmp_path)
+    assert forged.returncode == 1
+    assert "Not published" in forged.stdout
+    assert "TopicAuthorizationFailedError" in forged.stdout
+    assert admin_settings.topic_prefix + "crisis.events" in forged.stdout
+
+    # Ingest's work done with the dispatcher's user: it may not read crisis.events.
+    settings = with_ops_port(dispatcher)
+    log = tmp_path / "ingest.log"
+    process = service_process(settings, "ingest", log)
+    try:
+        health = refused(settings, log)
+        assert "AuthorizationFailed" in str(health["problem"])
+        said_once(log)
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) == 0
