@@ -4,9 +4,11 @@ import asyncio
 import gc
 import logging
 from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
 
 import uvloop
 from aiokafka.errors import KafkaConnectionError
+from redis.exceptions import AuthenticationError, NoPermissionError
 
 from services.common.bus_refusal import REFUSALS, refusal, sign_in_refusal
 from services.common.config import Settings
@@ -65,8 +67,14 @@ async def serve(
 
 
 async def _connect(rt: Runtime) -> bool:
-    """Start the consumers and producers; False if Kafka refused this service (then
-    `rt.problem` says why, once in the log)."""
+    """Sign in to Redis, start the consumers and producers; False if Redis or Kafka refused
+    this service (then `rt.problem` says why, once in the log)."""
+    try:
+        await rt.redis.ping()
+    except (AuthenticationError, NoPermissionError) as exc:
+        user = urlsplit(rt.settings.redis_url or "").username or "default"
+        rt.refuse(f"Redis refused user {user!r}: {type(exc).__name__}: {exc}")
+        return False
     try:
         await start_broker(rt.broker)
         return True

@@ -14,6 +14,7 @@ from pathlib import Path
 import redis
 
 from services.common import recipient_variables
+from services.embedded.redis_security import RedisSecurity
 
 STARTUP_TIMEOUT_S = 20.0
 
@@ -81,9 +82,13 @@ class ManagedProcess:
 @dataclass
 class RedisProcess(ManagedProcess):
     workdir: Path = field(default=Path())
+    security: RedisSecurity | None = None
 
     @property
     def url(self) -> str:
+        """The admin's URL when Redis is secured (the password and CA in it)."""
+        if self.security is not None:
+            return self.security.admin_url(self.port)
         return f"redis://127.0.0.1:{self.port}/0"
 
 
@@ -164,17 +169,20 @@ def _start_provider(
 
 
 def start_redis(
-    appendonly: bool = True, port: int | None = None, workdir: Path | None = None
+    appendonly: bool = True,
+    port: int | None = None,
+    workdir: Path | None = None,
+    security: RedisSecurity | None = None,
 ) -> RedisProcess:
     """A redis-server on a free port, or on a given port and data directory (a restart
-    then reloads what its append-only file kept)."""
+    then reloads what its append-only file kept); with `security`, TLS and ACL users only."""
     port = port or free_port()
     workdir = workdir or Path(tempfile.mkdtemp(prefix="vigie-redis-"))
+    listening = security.arguments(port, workdir) if security else ["--port", str(port)]
     process = subprocess.Popen(
         [
             redis_binary(),
-            "--port",
-            str(port),
+            *listening,
             "--bind",
             "127.0.0.1",
             "--dir",
@@ -193,7 +201,8 @@ def start_redis(
         start_new_session=True,
     )
     wait_for_port(port, process, "redis-server")
-    client = redis.Redis(port=port)
+    started = RedisProcess("redis", port, process, workdir, security)
+    client = redis.Redis.from_url(started.url)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while True:
         try:
@@ -204,11 +213,11 @@ def start_redis(
                 raise StackError("redis-server kept loading its data") from None
             time.sleep(0.05)
     client.close()
-    return RedisProcess("redis", port, process, workdir)
+    return started
 
 
 def restart_redis(running: RedisProcess) -> RedisProcess:
     """Stop Redis as an operator would (SIGTERM: the append-only file is flushed) and start
     it again on the same port and data."""
     running.stop()
-    return start_redis(port=running.port, workdir=running.workdir)
+    return start_redis(port=running.port, workdir=running.workdir, security=running.security)

@@ -24,6 +24,7 @@ from services.embedded.processes import (
     start_providers,
     start_redis,
 )
+from services.embedded.redis_security import RedisSecurity
 from services.trust.keys import Keyring, generate
 
 STATE_FILE = "embedded.json"
@@ -37,6 +38,7 @@ class EmbeddedStack:
 
     broker_kind: BrokerKind = "tansu"
     kafka_security: ClusterSecurity | None = None
+    redis_security: RedisSecurity | None = None  # TLS and ACL users, else plain
     broker: ManagedProcess | None = None
     kafka: KafkaCluster | None = None
     redis: RedisProcess | None = None
@@ -97,7 +99,7 @@ class EmbeddedStack:
             self.kafka.start()
         else:
             self.broker = start_broker()
-        self.redis = start_redis()
+        self.redis = start_redis(security=self.redis_security)
         self.providers = start_providers(self.redis.url)
         self.answers = {
             "response_listen": f"127.0.0.1:{free_port()}",
