@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from schemas.crisis import CrisisEvent
 from services.directory.generate import generate_directory
 from services.directory.importer import import_files
-from services.embedded.stack import EmbeddedStack
+from services.embedded.stack import BrokerKind, EmbeddedStack
 
 DATA = Path(__file__).parent / "data"
 LONDON = [(51.10, -0.75), (51.10, 0.45), (51.90, 0.45), (51.90, -0.75), (51.10, -0.75)]
@@ -158,11 +158,13 @@ async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout_s: float 
 
 
 @contextmanager
-def stack_with_directory(nationals: int) -> Iterator[tuple[EmbeddedStack, dict[str, str]]]:
+def stack_with_directory(
+    nationals: int, broker: BrokerKind = "tansu"
+) -> Iterator[tuple[EmbeddedStack, dict[str, str]]]:
     """The embedded stack holding a generated directory, and the environment for
     `vigie run` processes that use it."""
     path = directory_file(nationals)
-    with EmbeddedStack() as stack:
+    with EmbeddedStack(broker_kind=broker) as stack:
         asyncio.run(load_directory(stack.redis_url, path))
         yield stack, {**os.environ, **stack.settings().as_env()}
 

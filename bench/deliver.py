@@ -3,6 +3,7 @@ what the local providers receive.
 
     .venv/bin/python -m bench.deliver [--nationals 1000000] [--dispatchers 1]
         [--email-dispatchers 2] [--email-nice 19] [--channels sms,push,email]
+        [--broker tansu|kafka]
 
 Reports time from publication (on crisis.events) to the first message received by the
 local endpoints and to the last one per channel, and each service process's peak RSS.
@@ -102,9 +103,15 @@ def main() -> None:
     parser.add_argument(
         "--channels", default="sms,push,email", help="the crisis's channels, comma-separated"
     )
+    parser.add_argument(
+        "--broker",
+        choices=["tansu", "kafka"],
+        default="tansu",
+        help="tansu, one in-memory process; kafka, three Apache Kafka brokers (KRaft)",
+    )
     args = parser.parse_args()
     channels = args.channels.split(",")
-    with stack_with_directory(args.nationals) as (stack, env):
+    with stack_with_directory(args.nationals, args.broker) as (stack, env):
         settings = stack.settings()
         # The email path (its dispatchers, and the local SMTP relay that stands in for the
         # provider's) runs at a lower CPU priority (--email-nice): SMS and push are what
@@ -119,10 +126,10 @@ def main() -> None:
             ("HTTP gateway", stack.providers),
             ("SMTP relay", stack.providers.smtp if stack.providers else None),
             ("redis", stack.redis),
-            ("broker", stack.broker),
         ):
             if part is not None:
                 pids[name] = part.process.pid
+        pids |= stack.broker_processes()
         try:
             asyncio.run(measure(settings, pids, channels))
         finally:

@@ -61,13 +61,13 @@ def one_round(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """When the last message of each channel arrived, and each process's CPU-seconds."""
     prefix = f"round{number}."
-    assert stack.redis is not None and stack.broker is not None
+    assert stack.redis is not None
     providers = start_providers(stack.redis_url, checkout)
     assert providers.smtp is not None
     # The relay stands in for the email provider: it runs at the email path's priority.
     os.setpriority(os.PRIO_PROCESS, providers.smtp.process.pid, args.email_nice)
     settings = stack.settings(prefix, **providers.urls())
-    asyncio.run(create_topics(settings))
+    asyncio.run(create_topics(settings, stack.replication))
     processes = start_services(
         {**env, **settings.as_env()}, CHANNELS, 1, args.email_dispatchers, args.email_nice, checkout
     )
@@ -76,7 +76,7 @@ def one_round(
         "HTTP gateway": providers.process.pid,
         "SMTP relay": providers.smtp.process.pid,
         "redis": stack.redis.process.pid,
-        "broker": stack.broker.process.pid,
+        **stack.broker_processes(),
     }
     warm_up, crisis = f"WARM-{number}", f"ROUND-{number}"
 

@@ -1,6 +1,7 @@
 """The production description can't run here; check it statically."""
 
 import json
+import re
 from copy import deepcopy
 from pathlib import Path
 from typing import Any
@@ -11,12 +12,19 @@ import pytest
 import yaml
 
 from services.common.config import Settings
+from services.deploy.kafka_brokers import (
+    BROKER_LISTENER,
+    CONTROLLER_LISTENER,
+    as_environment,
+    broker_properties,
+)
 from services.deploy.manifests import WORKLOADS, read_env_file, render
 from services.registry import SERVICES
 
 K8S_VERSION = "1.30.0"
 
 ROOT = Path(__file__).parent.parent
+POM = Path("deploy") / "kafka" / "pom.xml"
 
 
 def compose() -> dict[str, Any]:
@@ -38,6 +46,20 @@ def test_compose_has_kraft_kafka_and_redis_with_aof() -> None:
         assert "controller" in kafka["environment"]["KAFKA_PROCESS_ROLES"]
         assert "KAFKA_ZOOKEEPER_CONNECT" not in kafka["environment"]
     assert "--appendonly yes" in " ".join(services["redis"]["command"])
+
+
+def test_compose_brokers_carry_the_settings_the_test_clusters_run_with() -> None:
+    """replication, min.insync.replicas, listeners...: one definition for both."""
+    shared = as_environment(broker_properties(3))
+    pinned = re.search(r"<kafka.version>(.+)</kafka.version>", (ROOT / POM).read_text())
+    assert pinned is not None
+    for name in ("kafka-1", "kafka-2", "kafka-3"):
+        broker = compose()["services"][name]
+        assert broker["image"] == f"apache/kafka:{pinned.group(1)}"
+        environment = {k: str(v) for k, v in broker["environment"].items()}
+        assert {k: environment.get(k) for k in shared} == shared, name
+        listeners = environment["KAFKA_LISTENERS"]
+        assert f"{BROKER_LISTENER}://" in listeners and f"{CONTROLLER_LISTENER}://" in listeners
 
 
 def test_vigie_services_wait_for_topics_and_redis() -> None:
