@@ -266,3 +266,21 @@ async def test_the_real_set_through_publish_now_and_ingest(
     reasons = " | ".join(letter.reason for letter in letters)
     for name, reason in REFUSED.items():
         assert reason in reasons, (name, reasons)
+
+
+@pytest.mark.kafka
+async def test_a_country_sized_event_crosses_apache_kafka(kafka_settings: Settings) -> None:
+    """The 4 MiB message limits (topics, producers, brokers) hold on Apache Kafka too: a
+    2 MiB event goes in on crisis.events and out on crisis.accepted."""
+    big, vertices = _country_sized("BIG-KAFKA")
+    assert len(big) > 2_000_000
+    async with running(kafka_settings, ["ingest"]):
+        await publish(kafka_settings, big, key="big")
+        accepted: list[CrisisEvent] = []
+        async with asyncio.timeout(60):
+            while not accepted:
+                await asyncio.sleep(0.5)
+                accepted = await read_models(kafka_settings, CRISIS_ACCEPTED, CrisisEvent)
+    [event] = accepted
+    assert event.identifier == "BIG-KAFKA"
+    assert len(event.areas[0].polygons[0].points) == vertices

@@ -2,11 +2,13 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 import pytest
 
 from services.common import crises
+from tests.conftest import needs_java
 from tests.directory_data import marrakech_directory, write
 from tests.helpers import SAMPLES
 
@@ -36,22 +39,36 @@ def operator_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def vigie_up(operator_env: dict[str, str], tmp_path: Path) -> Iterator[None]:
-    log = (tmp_path / "up.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "up"], env=operator_env, stdout=log, stderr=log
-    )
-    state = Path(operator_env["VIGIE_HOME"]) / "embedded.json"
-    deadline = time.monotonic() + 60
+@contextmanager
+def running_up(
+    env: dict[str, str], log: Path, *options: str, start_s: float = 60
+) -> Iterator[None]:
+    """`vigie up` until it has announced itself; Ctrl-C at the end must stop it cleanly."""
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "up", *options],
+            env=env,
+            stdout=sink,
+            stderr=sink,
+        )
+    state = Path(env["VIGIE_HOME"]) / "embedded.json"
+    deadline = time.monotonic() + start_s
     while not state.exists():
-        assert process.poll() is None, (tmp_path / "up.log").read_text()
+        assert process.poll() is None, log.read_text()
         assert time.monotonic() < deadline, "vigie up did not announce itself"
         time.sleep(0.1)
-    yield
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=30) == 0
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
     assert not state.exists(), "vigie up must withdraw its announcement when it stops"
+
+
+@pytest.fixture
+def vigie_up(operator_env: dict[str, str], tmp_path: Path) -> Iterator[None]:
+    with running_up(operator_env, tmp_path / "up.log"):
+        yield
 
 
 def test_publish_refuses_a_bad_file_naming_the_fault(operator_env: dict[str, str]) -> None:
@@ -92,6 +109,10 @@ def test_status_and_outbox_show_a_crisis_end_to_end(
     vigie_up: None,
     tmp_path: Path,
 ) -> None:
+    _a_crisis_end_to_end(operator_env, tmp_path)
+
+
+def _a_crisis_end_to_end(operator_env: dict[str, str], tmp_path: Path) -> None:
     directory = write(tmp_path / "directory.geojson", marrakech_directory(date.today()))
     imported = vigie("directory", "import", str(directory), env=operator_env)
     assert imported.returncode == 0, imported.stderr
@@ -221,3 +242,34 @@ def test_a_dispatcher_refuses_a_provider_url_it_cannot_use_naming_it(
     result = vigie("run", "dispatcher", env=env)
     assert result.returncode == 2
     assert "VIGIE_EMAIL_URL has no {to} where the recipients go" in result.stdout
+
+
+def _processes_under(folder: str) -> list[int]:
+    """The processes whose command line names this folder (the brokers of a cluster)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if folder in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.kafka
+def test_vigie_up_on_apache_kafka_runs_a_crisis_and_ctrl_c_stops_its_three_brokers(
+    operator_env: dict[str, str], tmp_path: Path
+) -> None:
+    needs_java()
+    log = tmp_path / "up.log"
+    with running_up(operator_env, log, "--broker", "kafka", start_s=180):
+        said = log.read_text()
+        assert "Vigie is up on Apache Kafka, 3 brokers in KRaft mode" in said, said
+        found = re.search(r"logs in (\S+)\)", said)
+        assert found is not None, said
+        brokers = _processes_under(found.group(1))
+        assert len(brokers) == 3, brokers
+        _a_crisis_end_to_end(operator_env, tmp_path)
+    assert _processes_under(found.group(1)) == [], "a broker outlived Ctrl-C"
+    assert not Path(found.group(1)).exists()

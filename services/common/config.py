@@ -32,9 +32,8 @@ class Settings(BaseSettings):
     kafka_password: SecretStr | None = None
     kafka_ca_file: Path | None = None  # else the system's trusted CAs
     # Jobs are JSON that compression shrinks several times over: less for the brokers to
-    # store and serve to each channel's consumer group (a fifth less broker CPU in
-    # bench.deliver). zstd: the client compresses lz4 at its slowest level, 9 (4 ms for a
-    # 1,000-person job, against 1 ms for zstd's default level, which shrinks it more).
+    # store and serve to each channel's consumer group. zstd rather than lz4, which the
+    # client runs at its slowest level (docs/benchmarks.md).
     kafka_compression: Literal["none", "gzip", "lz4", "zstd"] = "zstd"
     request_timeout_ms: int = 30_000
     # acks=all with idempotence: a producer's retry after a lost answer is not written
@@ -64,13 +63,13 @@ class Settings(BaseSettings):
     rate_limits: dict[str, float] = {}  # messages per second per channel; absent: no limit
     job_size: int = Field(1_000, ge=1, le=2_000)  # recipients per fan-out job (AlertJob)
     # Recipients per provider call. Email: a job's 1,000 in one message, the most a batch
-    # may name at Mailgun; half that cost the email path a tenth more CPU (bench.rounds).
+    # may name at Mailgun; smaller batches cost more CPU (docs/benchmarks.md, stop 18).
     batch_sizes: dict[str, int] = {"sms": 1_000, "push": 1_000, "email": 1_000}
     send_concurrency: dict[str, int] = {"sms": 4, "push": 4, "email": 4}  # batches in flight
     # Consumers per channel in one dispatcher process, each holding partitions of its own and
     # handling a job at a time: with two, an email dispatcher sends one job's batches while
-    # another job is claimed, settled and reported (with one, the two cores were a sixth
-    # idle once SMS and push were done).
+    # another job is claimed, settled and reported (with one, a core sat partly idle once
+    # SMS and push were done: docs/benchmarks.md, stop 18).
     consumers: dict[str, int] = Field(default={"email": 2})
     # Channels this dispatcher process sends: run email apart from SMS and push so that
     # thousands of one-by-one emails do not take CPU time from the short channels.
@@ -82,7 +81,7 @@ class Settings(BaseSettings):
     session_timeout_ms: int = 10_000
     # Tansu answers an empty fetch only when this wait is over, even if data came: a hop
     # between idle stages costs up to this, and every idle consumer asks the broker this
-    # often (at 100 ms, idle fetches were half of the broker's CPU during a crisis).
+    # often (shorter, idle fetches took much of the broker's CPU: docs/benchmarks.md).
     # Apache Kafka answers as soon as data comes.
     fetch_max_wait_ms: int = 250
     dedupe_ttl_days: int = 30

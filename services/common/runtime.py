@@ -122,8 +122,8 @@ def _message_model(handler: Callable[..., Any]) -> type[BaseModel] | None:
 
 
 def _json_decoder(model: type[BaseModel]) -> Callable[[StreamMessage[Any]], Any]:
-    # pydantic reads the bytes itself, several times faster than json.loads and then
-    # validating the dict; the handler then gets the model as it is, not validated again.
+    # pydantic reads the bytes itself, faster than json.loads and then validating the dict;
+    # the handler then gets the model as it is, not validated again.
     def decode(message: StreamMessage[Any]) -> Any:
         return model.model_validate_json(message.body)
 

@@ -22,7 +22,7 @@ from services.common.metrics import DELIVERIES
 
 # KEYS: the event's deliveries on the channel. ARGV: now, the lease, the people as a JSON
 # list. A batch of fields is read, then the free ones (and those of a sender whose lease ran
-# out) written, in one command each: a command per person cost Redis twice as much.
+# out) written, in one command each: a command per person costs Redis far more.
 _CLAIM = """
 local now, lease = tonumber(ARGV[1]), tonumber(ARGV[2])
 local people = cjson.decode(ARGV[3])

@@ -16,13 +16,7 @@ from services.dispatcher.provider_urls import KEY, VARIABLES, ProviderUrl
 log = logging.getLogger("vigie.dispatcher.sender")
 # apprise plugins are blocking (requests, smtplib): they run on threads of their own, a
 # pool per channel, so thousands of one-by-one emails never queue ahead of an SMS batch.
-_EXECUTORS = {
-    channel: ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"apprise-{channel}")
-    for channel, workers in ((Channel.SMS, 8), (Channel.PUSH, 8), (Channel.EMAIL, 32))
-}
-
-
-smtp_client.install()
+_THREADS = {Channel.SMS: 8, Channel.PUSH: 8, Channel.EMAIL: 32}
 
 
 class ProviderError(RuntimeError):
@@ -31,6 +25,16 @@ class ProviderError(RuntimeError):
 
 class Sender:
     def __init__(self, settings: Settings) -> None:
+        # Before the URLs are read: whether a URL goes over our SMTP connection depends on it.
+        if not smtp_client.install():
+            log.warning(
+                "apprise's email plugin is not laid out as this version expects: emails go "
+                "through apprise's own SMTP connection, slower for large batches"
+            )
+        self.executors = {
+            channel: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"apprise-{channel}")
+            for channel, n in _THREADS.items()
+        }
         self.timeout_s = settings.provider_timeout_s
         templates = {
             Channel.SMS: settings.sms_url,
@@ -80,7 +84,7 @@ class Sender:
                 with PROVIDER_SECONDS.labels(channel.value).time():
                     ok = await asyncio.wait_for(
                         loop.run_in_executor(
-                            _EXECUTORS[channel], _notify, url, addresses, values, message
+                            self.executors[channel], _notify, url, addresses, values, message
                         ),
                         self.timeout_s,
                     )

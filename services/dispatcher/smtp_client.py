@@ -243,13 +243,15 @@ def fits(plugin: type) -> bool:
     return _fitted is not None and issubclass(plugin, _fitted)
 
 
-def install() -> None:
+def install() -> bool:
+    """Fit apprise's email plugin with this module's SMTP connection (idempotent); False
+    when apprise is laid out otherwise, and its own SMTP path is kept."""
     global _fitted
     try:
         from apprise.plugins.email import smtp
         from apprise.plugins.email.base import NotifyEmail
-    except ImportError:  # another apprise layout: keep its own behaviour
-        return
+    except ImportError:
+        return False
     if callable(getattr(NotifyEmail, "_get_charset", None)):
         NotifyEmail._get_charset = staticmethod(header_charset)  # type: ignore[method-assign]
     if getattr(smtp, "ssl", None) is ssl:
@@ -258,3 +260,4 @@ def install() -> None:
         vars(smtp)["smtplib"] = _Smtplib()
     if isinstance(vars(smtp).get("smtplib"), _Smtplib):
         _fitted = NotifyEmail
+    return _fitted is not None

@@ -22,8 +22,8 @@ def main() -> None:
             host="127.0.0.1",
             port=port,
             log_level="warning",
-            # Requests parsed in C rather than by h11, on uvloop: the gateway spends 0.7-0.8
-            # CPU-seconds on bench.deliver's SMS and push instead of 1.0-1.1.
+            # Requests parsed in C rather than by h11, on uvloop: the gateway is on the
+            # path of every SMS and push (docs/benchmarks.md, stop 16).
             loop="uvloop",
             http="httptools",
         )

@@ -126,8 +126,8 @@ class _Relay(SMTP):
 
     @syntax("RCPT TO: <address>", extended=" [SP <mail-parameters>]")
     async def smtp_RCPT(self, arg: str | None) -> None:
-        # aiosmtpd takes each recipient's command through a dozen checks and parsers,
-        # about a quarter of the relay's time on a batch. A plain recipient in a transaction
+        # aiosmtpd takes each recipient's command through a dozen checks and parsers, much
+        # of the relay's time on a batch (docs/benchmarks.md). A plain recipient in a transaction
         # past EHLO and MAIL goes straight to the handler; anything else, errors included,
         # goes aiosmtpd's way.
         plain = _PLAIN_RCPT.fullmatch(arg) if arg else None
@@ -196,7 +196,7 @@ class _Relay(SMTP):
     async def _flush(self) -> None:
         # The replies to a pipelined envelope leave in one write once the commands already
         # received are answered: one write per reply (as aiosmtpd does) is a system call
-        # per recipient, a fifth of the relay's time.
+        # per recipient (docs/benchmarks.md).
         if self._reader is not None and len(self._reader._buffer) > 0:  # type: ignore[attr-defined]
             return
         self._writer.write(b"".join(self._held))
@@ -204,10 +204,10 @@ class _Relay(SMTP):
         await self._writer.drain()
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
-        # aiosmtpd parses each address with the full RFC 5322 grammar, ~0.2 ms an address:
-        # here the sender's, and a recipient's that did not take the short way in smtp_RCPT
-        # (one with parameters, say). A plain <local@domain> is taken as it is, anything
-        # else goes to that parser.
+        # aiosmtpd parses each address with the full RFC 5322 grammar, slow for thousands of
+        # recipients (docs/benchmarks.md): here the sender's, and a recipient's that did not
+        # take the short way in smtp_RCPT (one with parameters, say). A plain <local@domain>
+        # is taken as it is, anything else goes to that parser.
         plain = _PLAIN_ADDRESS.fullmatch(arg)
         if plain is None or self._too_long(plain.group(1)):
             return super()._getaddr(arg)
@@ -240,8 +240,8 @@ def start_smtp(redis: Redis, port: int) -> Controller:
     vars(aiosmtpd_smtp)["sanitized_log"] = _sanitized_log_if_read
     controller = _RelayController(
         RecordingHandler(redis),
-        # aiosmtpd handles each recipient's command with a few coroutines and a write; on
-        # uvloop the relay spends ~15% less CPU (bench.deliver).
+        # aiosmtpd handles each recipient's command with a few coroutines and a write, which
+        # uvloop's loop turns over for less (docs/benchmarks.md, stop 16).
         loop=uvloop.new_event_loop(),
         hostname="127.0.0.1",
         port=port,

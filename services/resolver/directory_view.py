@@ -53,8 +53,8 @@ class DirectoryView:
         islands: list[str | None] = [None] * len(points)
         posts: list[str | None] = [None] * len(points)
         # "intersects": a home on an island's edge belongs to it; the first island found wins.
-        # The hits as Python ints (`tolist`): walking the array itself makes numpy scalars,
-        # a tenth of the resolver's time.
+        # The hits as Python ints (`tolist`): walking the array itself makes a numpy scalar
+        # of each, slow at a million people.
         on_islands, island_indexes = self.island_tree.query(points, predicate="intersects").tolist()
         for point_index, island_index in zip(on_islands, island_indexes, strict=True):
             if islands[point_index] is None:

@@ -46,8 +46,8 @@ def _signer_on(clock: Callable[[], float]) -> type[TimestampSigner]:
     return ClockedSigner
 
 
-# The claim's JSON is written from its strings' JSON, as compact `json.dumps` writes it, in
-# a third of the time: a batch of emails needs thousands of tokens at once.
+# The claim's JSON is written from its strings' JSON, as compact `json.dumps` writes it but
+# faster (docs/benchmarks.md): a batch of emails needs thousands of tokens at once.
 _URL_SAFE = bytes.maketrans(b"+/", b"-_")
 
 
