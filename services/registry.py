@@ -1,6 +1,7 @@
-"""The services `vigie run` knows, by name."""
+"""The services `vigie run` knows, by name: the composition root that puts them together."""
 
 from collections.abc import Callable
+from functools import partial
 
 from services.common.runtime import Runtime
 from services.dispatcher.service import register_priority, register_routine
@@ -9,6 +10,7 @@ from services.leaders.service import register as register_leaders
 from services.reservists.service import register as register_reservists
 from services.resolver.service import register as register_resolver
 from services.responses.service import register as register_responses
+from services.status.web import mount_crisis_page
 
 SERVICES: dict[str, Callable[[Runtime], None]] = {
     "ingest": register_ingest,
@@ -17,5 +19,6 @@ SERVICES: dict[str, Callable[[Runtime], None]] = {
     "dispatcher-priority": register_priority,
     "leaders": register_leaders,
     "reservists": register_reservists,
-    "responses": register_responses,
+    # The response service's web app also serves the crisis centre's crisis page.
+    "responses": partial(register_responses, extra_pages=(mount_crisis_page,)),
 }

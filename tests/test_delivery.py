@@ -13,13 +13,13 @@ from schemas.crisis import Channel
 from schemas.delivery import DeadLetter, DeliveryReport, Outcome
 from schemas.topics import DEAD_LETTERS, DELIVERY_REPORTS
 from services.common import recipient_variables
+from services.common.answer_tokens import AnswerTokens
 from services.common.bus_reader import read_models, wait_for_models
 from services.common.config import Settings
 from services.directory.generate import generate_directory
 from services.dispatcher.ledger import deliveries_key
-from services.dispatcher.segments import sms_segments
 from services.providers import outbox
-from services.responses.tokens import AnswerTokens
+from services.texts.segments import sms_segments
 from tests.answer_helpers import link_in
 from tests.delivery_helpers import received, settled, suppressed
 from tests.events import event_dict, event_json, london_event_json

@@ -16,8 +16,8 @@ import pytest
 import redis
 
 from services.common.config import Settings
-from services.common.kafka_acls import grant
 from services.deploy.bus_access import user_of
+from services.deploy.kafka_acls import grant
 from services.embedded.kafka_security import ClusterSecurity
 from services.embedded.stack import EmbeddedStack
 from tests.conftest import fresh_settings, needs_java

@@ -16,10 +16,10 @@ import redis
 from redis.asyncio import Redis
 
 from schemas.responses import Answer, Role
+from services.common.addressbook import addressbook_key
+from services.common.answer_tokens import AnswerTokens, Claim
 from services.common.config import Settings
 from services.directory.importer import import_files
-from services.dispatcher.ledger import addressbook_key
-from services.responses.tokens import AnswerTokens, Claim
 from tests.answer_helpers import answering, emails, eventually, follow, link_in, reply_sms
 from tests.delivery_helpers import settled
 from tests.directory_data import CELL_EMAIL, feature, marrakech_directory, point, write

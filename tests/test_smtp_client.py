@@ -15,10 +15,10 @@ from schemas.crisis import Channel
 from services.common import recipient_variables
 from services.common.config import Settings
 from services.dispatcher.delivery import Deliverer
-from services.dispatcher.messages import Message
 from services.dispatcher.sender import ProviderError, Sender
 from services.embedded.processes import free_port
 from services.providers.smtp import OffersPipelining
+from services.texts.alerts import Message
 
 
 class Recording(OffersPipelining):

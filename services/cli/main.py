@@ -323,8 +323,8 @@ def topics_grant(
 ) -> None:
     """On a Kafka with ACLs: let each service's user read, write and join only what it needs
     (the `vigie` CLI is PREFIX+operator). Run it as an admin user."""
-    from services.common.kafka_acls import AclError, grant
     from services.deploy.bus_access import ACCESS, user_of
+    from services.deploy.kafka_acls import AclError, grant
 
     try:
         count = asyncio.run(grant(connected_settings(), user_prefix))

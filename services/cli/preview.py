@@ -10,10 +10,10 @@ from rich.text import Text
 from schemas.crisis import Channel, CrisisEvent, Status
 from services.common.config import Settings
 from services.common.runtime import make_redis
-from services.dispatcher.messages import ANSWERS_MARKER, render
 from services.dispatcher.posts import PostBook
-from services.dispatcher.segments import sms_encoding, sms_segments
 from services.resolver.preview import LARGE_AREA_KM2, Reach, reach
+from services.texts.alerts import ANSWERS_MARKER, render
+from services.texts.segments import sms_encoding, sms_segments
 
 PERSONAL_LINKS = "\n[each person's own answer links]"
 WHAT_STATUS_DOES = {

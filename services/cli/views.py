@@ -12,11 +12,11 @@ from rich.table import Table
 
 from services.cli.endpoints import connected_settings
 from services.common import crises
+from services.common.addressbook import address_field, addressbook_key, read_entry
 from services.common.config import Settings
 from services.common.masking import mask
 from services.common.runtime import make_redis
 from services.common.signals import cancel_on_signals
-from services.dispatcher.ledger import addressbook_key, read_addressbook
 from services.providers import outbox
 from services.status.collect import crisis_view, is_known
 from services.status.terminal import render
@@ -109,8 +109,8 @@ async def _outbox(crisis: str | None) -> list[dict[str, str]]:
         await redis.aclose()
     return [
         {
-            "person": read_addressbook(people[f"{e.channel}:{e.to}"])[0]
-            if f"{e.channel}:{e.to}" in people
+            "person": read_entry(people[address_field(e.channel, e.to)]).person_id
+            if address_field(e.channel, e.to) in people
             else "?",
             "channel": e.channel,
             "to": mask(e.to),

@@ -10,8 +10,8 @@ from typing import NamedTuple
 from schemas.alerts import Addressee
 from schemas.crisis import Channel
 from services.common.config import Settings
-from services.dispatcher.messages import Merged, Message
 from services.dispatcher.sender import ProviderError, Sender
+from services.texts.alerts import Merged, Message
 
 log = logging.getLogger("vigie.dispatcher")
 Personal = Callable[[Addressee], Message]

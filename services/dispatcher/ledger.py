@@ -17,6 +17,7 @@ from schemas.alerts import Addressee
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from services.common import compact_json
+from services.common.addressbook import ENTRY_LUA, addressbook_key
 from services.common.crises import CANCELLED, crisis_key, events_key, status_key
 from services.common.metrics import DELIVERIES
 
@@ -58,7 +59,8 @@ return claimed
 # A delivery is settled and counted only if it had no outcome yet: a batch settled again (a
 # sender whose claim was taken over after its lease, or redis-py sending the script again
 # after a Redis restart cut off its reply) counts nothing twice.
-_SETTLE = """
+_SETTLE = (
+    """
 local prefix, channel = ARGV[1], ARGV[2]
 local rows = cjson.decode(ARGV[3])
 local people = cjson.decode(ARGV[4])
@@ -81,8 +83,11 @@ for first = 1, #people, 500 do
       per_post[post] = (per_post[post] or 0) + 1
     end
     if address ~= '' then
+      local person, island = people[i], rows[at + 4]
       book[#book + 1] = channel .. ':' .. address
-      book[#book + 1] = people[i] .. '|' .. post .. '|' .. rows[at + 4]
+      book[#book + 1] = """
+    + ENTRY_LUA
+    + """
     end
   end
   if #settled > 0 then redis.call('HSET', KEYS[1], unpack(settled)) end
@@ -100,6 +105,7 @@ for first = 1, #book, 1000 do
 end
 return redis.call('HGET', KEYS[4], 'state')
 """
+)
 
 
 def _in_flight(state: str | bytes | None) -> bool:
@@ -113,20 +119,8 @@ def deliveries_key(crisis_id: str, event_id: str, channel: Channel) -> str:
     return f"deliveries:{{{crisis_id}}}:{event_id}:{channel.value}"
 
 
-def addressbook_key(crisis_id: str) -> str:
-    """channel:address -> person, to show who received what (`vigie outbox`)."""
-    return f"addressbook:{{{crisis_id}}}"
-
-
 # A delivery's outcome, to record: who, on this channel, and what became of it.
 Settled = tuple[Addressee, Outcome]
-
-
-def read_addressbook(entry: str) -> tuple[str, str | None, str | None]:
-    """(person, post, island) of an address that received a message of the crisis, from
-    the "person|post|island" the settle script writes."""
-    person_id, post_id, island_id = [*entry.split("|"), "", ""][:3]
-    return person_id, post_id or None, island_id or None
 
 
 class Ledger:

@@ -13,8 +13,8 @@ from schemas.topics import NOTICES
 from services.common.runtime import Runtime
 from services.dispatcher.delivery import Deliverer
 from services.dispatcher.ledger import Ledger
-from services.dispatcher.messages import Message
 from services.dispatcher.rate_limit import RateLimiter
+from services.texts.alerts import Message
 
 log = logging.getLogger("vigie.dispatcher.notices")
 

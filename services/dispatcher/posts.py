@@ -6,7 +6,7 @@ from redis.asyncio import Redis
 
 from services.directory import keys
 from services.directory.records import PostRow
-from services.dispatcher.messages import UNKNOWN_POST, PostInfo
+from services.texts.alerts import UNKNOWN_POST, PostInfo
 
 RECHECK_S = 1.0
 

@@ -10,8 +10,8 @@ from services.common import recipient_variables
 from services.common.config import Settings
 from services.common.metrics import PROVIDER_SECONDS
 from services.dispatcher import smtp_client
-from services.dispatcher.messages import Message
 from services.dispatcher.provider_urls import KEY, VARIABLES, ProviderUrl
+from services.texts.alerts import Message
 
 log = logging.getLogger("vigie.dispatcher.sender")
 # apprise plugins are blocking (requests, smtplib): they run on threads of their own, a

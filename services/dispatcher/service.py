@@ -18,17 +18,17 @@ from schemas.notices import Notice
 from schemas.responses import ANSWERS_BY_ROLE, Role
 from schemas.topics import ALERT_JOBS, ALERT_JOBS_PRIORITY, DELIVERY_REPORTS, NOTICES, Topic
 from services.common import crises
+from services.common.answer_links import AnswerLinks
 from services.common.config import ConfigurationError
 from services.common.recipient_variables import placeholder
 from services.common.runtime import Runtime
 from services.dispatcher.delivery import Attempted, Deliverer, Personal
 from services.dispatcher.ledger import Ledger, Settled
-from services.dispatcher.messages import ANSWERS_MARKER, Merged, Message, answer_block, render
 from services.dispatcher.notices import NoticeDispatcher
 from services.dispatcher.posts import PostBook
 from services.dispatcher.rate_limit import RateLimiter
 from services.dispatcher.sender import Sender
-from services.responses.links import AnswerLinks
+from services.texts.alerts import ANSWERS_MARKER, Merged, Message, answer_block, render
 
 log = logging.getLogger("vigie.dispatcher")
 TOKEN = "token"  # the recipient variable that carries a person's answer token

@@ -18,12 +18,12 @@ from schemas.notices import NoticeKind
 from schemas.responses import Role
 from schemas.topics import NOTICES
 from services.common import crises, roles
+from services.common.answer_links import AnswerLinks
 from services.common.runtime import Runtime
 from services.common.timers import Timers
 from services.directory.lookup import post as find_post
 from services.directory.records import PostRow
-from services.notices.compose import notice
-from services.responses.links import AnswerLinks
+from services.texts.notices import notice
 
 log = logging.getLogger("vigie.leaders")
 
@@ -143,11 +143,7 @@ class Escalation:
         post = await find_post(self.redis, alert.post_id)
         facts = self._facts(island, event, post, person.language)
         is_leader = alert.leader is not None and person.person_id == alert.leader.person_id
-        facts |= {
-            "deputy_sms": "" if is_leader else " (suppleant)",
-            "role_fr": "chef" if is_leader else "suppléant du chef",
-            "role_en": "the leader" if is_leader else "a deputy leader",
-        }
+        facts |= {"deputy": not is_leader}
         links = self.links.for_person(
             alert.crisis_id,
             person.person_id,

@@ -18,10 +18,10 @@ from schemas.notices import NoticeKind
 from schemas.responses import Answer, PersonResponse, Role
 from schemas.topics import NOTICES
 from services.common import crises, roles
+from services.common.answer_links import AnswerLinks
 from services.common.runtime import Runtime
 from services.common.timers import Timers
-from services.notices.compose import notice
-from services.responses.links import AnswerLinks
+from services.texts.notices import notice
 
 log = logging.getLogger("vigie.reservists")
 LOCK_TIMEOUT_S = 30

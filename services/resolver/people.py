@@ -1,20 +1,15 @@
 """Nationals in the crisis area, at home or on an active trip, each once, in chunks."""
 
-from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from datetime import date
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
-from pydantic_core import from_json
 from redis.asyncio import Redis
 
 from services.directory import keys
+from services.directory.people import Person, by_tile, chunks, records
 from services.resolver.geometry import Cell, SearchShape, TargetArea
-
-CHUNK = 500
-
-Person = dict[str, Any]  # a national's stored record; location may be a trip's
 
 
 class PeopleFinder:
@@ -63,33 +58,33 @@ class PeopleFinder:
         for search in self.area.searches:
             for cell in search.cells():
                 ids = await _search(self.redis, keys.national_geo(cell.tile), cell, search)
-                for chunk in _chunks(self._unseen(ids)):
-                    yield await _records(self.redis, keys.national_data(cell.tile), chunk)
+                for chunk in chunks(self._unseen(ids)):
+                    yield await records(self.redis, keys.national_data(cell.tile), chunk)
         coded = await _coded_members(self.redis, "national", self.area)
-        by_tile = await _by_tile(self.redis, keys.NATIONAL_WHERE, self._unseen(coded))
-        for tile, ids in by_tile.items():
-            for chunk in _chunks(ids):
-                yield await _records(self.redis, keys.national_data(tile), chunk)
+        grouped = await by_tile(self.redis, keys.NATIONAL_WHERE, self._unseen(coded))
+        for tile, ids in grouped.items():
+            for chunk in chunks(ids):
+                yield await records(self.redis, keys.national_data(tile), chunk)
 
     async def _travellers(self) -> AsyncIterator[list[Person]]:
         trips: list[Person] = []
         for search in self.area.searches:
             for cell in search.cells():
                 ids = await _search(self.redis, keys.trip_geo(cell.tile), cell, search)
-                for chunk in _chunks(ids):
-                    trips.extend(await _records(self.redis, keys.trip_data(cell.tile), chunk))
+                for chunk in chunks(ids):
+                    trips.extend(await records(self.redis, keys.trip_data(cell.tile), chunk))
         coded = await _coded_members(self.redis, "trip", self.area)
-        for tile, ids in (await _by_tile(self.redis, keys.TRIP_WHERE, coded)).items():
-            for chunk in _chunks(ids):
-                trips.extend(await _records(self.redis, keys.trip_data(tile), chunk))
+        for tile, ids in (await by_tile(self.redis, keys.TRIP_WHERE, coded)).items():
+            for chunk in chunks(ids):
+                trips.extend(await records(self.redis, keys.trip_data(tile), chunk))
         active: dict[str, Person] = {}
         for trip in trips:
             if date.fromisoformat(trip["start"]) <= self.on <= date.fromisoformat(trip["end"]):
                 active.setdefault(trip["national_id"], trip)
-        travellers = await _by_tile(self.redis, keys.NATIONAL_WHERE, self._unseen(active))
+        travellers = await by_tile(self.redis, keys.NATIONAL_WHERE, self._unseen(active))
         for tile, ids in travellers.items():
-            for chunk in _chunks(ids):
-                people = await _records(self.redis, keys.national_data(tile), chunk)
+            for chunk in chunks(ids):
+                people = await records(self.redis, keys.national_data(tile), chunk)
                 for person in people:  # where they are now is where the trip is
                     trip = active[person["id"]]
                     person.update(
@@ -124,18 +119,6 @@ async def _search(redis: Redis, key: str, cell: Cell, search: SearchShape) -> li
     return [member for (member, _), inside in zip(found, keep, strict=True) if inside]
 
 
-async def _records(redis: Redis, key: str, ids: list[str]) -> list[Person]:
-    if not ids:
-        return []
-    # pydantic-core's JSON reader, faster than json.loads on these small records. It caches
-    # the keys alone: values are mostly a person's own, and caching them costs time.
-    return [
-        from_json(raw, cache_strings="keys")
-        for raw in await redis.hmget(key, ids)
-        if raw is not None
-    ]
-
-
 async def _coded_members(redis: Redis, kind: str, area: TargetArea) -> list[str]:
     members: list[str] = []
     for country in sorted(area.countries):
@@ -143,25 +126,3 @@ async def _coded_members(redis: Redis, kind: str, area: TargetArea) -> list[str]
     for region in sorted(area.regions):
         members.extend(cast(set[str], await redis.smembers(keys.region_members(kind, region))))
     return members
-
-
-async def _by_tile(redis: Redis, where_key: str, ids: list[str]) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = defaultdict(list)
-    for chunk in _chunks(ids, 5_000):
-        for row_id, placement in zip(chunk, await redis.hmget(where_key, chunk), strict=True):
-            if placement:
-                grouped[str(placement).split("|", 1)[0]].append(row_id)
-    return grouped
-
-
-def _chunks(items: list[str], size: int = CHUNK) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-async def nationals_by_id(redis: Redis, ids: list[str]) -> dict[str, Person]:
-    found: dict[str, Person] = {}
-    for tile, tile_ids in (await _by_tile(redis, keys.NATIONAL_WHERE, ids)).items():
-        for person in await _records(redis, keys.national_data(tile), tile_ids):
-            found[person["id"]] = person
-    return found

@@ -22,12 +22,12 @@ from services.common.in_flight import InFlight
 from services.common.metrics import JOBS, RECIPIENTS
 from services.common.runtime import Runtime
 from services.common.topic_admin import partition_counts
+from services.directory.people import nationals_by_id
 from services.directory.records import IslandRow
 from services.resolver.audience import Audience, audience_of
 from services.resolver.directory_view import DirectoryCache, DirectoryView
 from services.resolver.gate import Gate
 from services.resolver.geometry import TargetArea, target_area
-from services.resolver.people import nationals_by_id
 from services.resolver.reach import (
     area_posts,
     islands_concerned,

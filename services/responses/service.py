@@ -4,16 +4,17 @@ from schemas.responses import Answer, PersonResponse, Role
 from schemas.topics import RESPONSES
 from services.common.runtime import Runtime
 from services.common.web_server import serve_asgi
-from services.resolver.people import nationals_by_id
+from services.directory.people import nationals_by_id
 from services.responses.safety import SafetyBook
-from services.responses.web import create_app
+from services.responses.web import Pages, create_app
 
 STAGE = "safety"
 
 
-def register(rt: Runtime) -> None:
+def register(rt: Runtime, extra_pages: Pages = ()) -> None:
+    """`extra_pages`: more pages its web app serves beside the answers (the crisis page)."""
     book = SafetyBook(rt.redis)
-    app = create_app(rt)
+    app = create_app(rt, extra_pages)
 
     @rt.subscribe(RESPONSES, STAGE)
     async def on_answer(response: PersonResponse) -> None:

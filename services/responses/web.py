@@ -7,6 +7,7 @@ answer apply it idempotently.
 import hmac
 import json
 import logging
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -16,12 +17,11 @@ from pydantic import BaseModel, Field
 
 from schemas.responses import Answer, PersonResponse, Via
 from schemas.topics import RESPONSES
+from services.common.answer_tokens import AnswerTokens, BadToken, Claim, ExpiredToken
 from services.common.masking import mask
 from services.common.runtime import Runtime
 from services.responses import pages
 from services.responses.inbound import NotUnderstood, read_reply, who_replies
-from services.responses.tokens import AnswerTokens, BadToken, Claim, ExpiredToken
-from services.status.web import mount_crisis_page
 
 log = logging.getLogger("vigie.responses")
 
@@ -31,7 +31,11 @@ class InboundSms(BaseModel):
     text: str = Field(max_length=1_000)
 
 
-def create_app(rt: Runtime) -> FastAPI:
+# More pages the same web app serves (the crisis page), mounted by whoever composes it.
+Pages = Iterable[Callable[[FastAPI, Runtime], None]]
+
+
+def create_app(rt: Runtime, extra_pages: Pages = ()) -> FastAPI:
     settings = rt.settings
     if settings.response_secret is None:
         raise RuntimeError("the response service needs VIGIE_RESPONSE_SECRET to check links")
@@ -102,7 +106,8 @@ def create_app(rt: Runtime) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    mount_crisis_page(app, rt)
+    for mount in extra_pages:
+        mount(app, rt)
     return app
 
 

@@ -5,8 +5,8 @@ from collections.abc import Mapping
 from schemas.alerts import Recipient
 from schemas.crisis import Channel, Status
 from schemas.notices import Notice, NoticeKind, Text
-from services.dispatcher.messages import MAX_PUSH_BODY, shorten, status_mark
-from services.notices.catalog import CATALOGS, LINK_LABELS
+from services.texts.alerts import MAX_PUSH_BODY, shorten, status_mark
+from services.texts.notice_catalog import CATALOGS, LINK_LABELS, ROLE_WORDS
 
 Facts = Mapping[str, object]
 
@@ -19,6 +19,8 @@ def texts(
     status: Status = Status.ACTUAL,
 ) -> dict[Channel, Text]:
     lang = language.split("-")[0] if language.split("-")[0] in CATALOGS else "fr"
+    if "deputy" in facts:
+        facts = {**facts, **ROLE_WORDS[lang][bool(facts["deputy"])]}
     subject, sms, email = (part.format_map(facts) for part in CATALOGS[lang][kind])
     mark, mark_line = status_mark(status, lang)
     if mark:  # a drill's or a test's notices say so in their first words

@@ -9,7 +9,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from schemas.alerts import Addressee
 from schemas.crisis import Channel, CrisisEvent, Status
-from services.dispatcher.segments import sms_segments
+from services.texts.segments import sms_segments
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_LANGUAGES = ("fr", "en")

@@ -13,7 +13,7 @@ FR: dict[NoticeKind, Texts] = {
         "Alerte îlot {island} : {headline}",
         "VIGIE Chef d'ilot {island}{deputy_sms}: {headline}. Relayez l'alerte aux membres de "
         "votre ilot. Repondez OUI pour confirmer. Urgence: {emergency_phone}",
-        "Vous êtes {role_fr} de l'îlot de sécurité « {island} » ({post_name}).\n\n"
+        "Vous êtes {role} de l'îlot de sécurité « {island} » ({post_name}).\n\n"
         "{headline}\n\n{instruction}\n\nRelayez cette alerte aux membres de votre îlot et "
         "confirmez sa réception.\nNuméro d'urgence du poste : {emergency_phone}",
     ),
@@ -71,7 +71,7 @@ EN: dict[NoticeKind, Texts] = {
         "Island {island} alert: {headline}",
         "VIGIE Island leader {island}{deputy_sms}: {headline}. Relay the alert to your island. "
         "Reply YES to confirm. Emergency: {emergency_phone}",
-        'You are {role_en} of the security island "{island}" ({post_name}).\n\n'
+        'You are {role} of the security island "{island}" ({post_name}).\n\n'
         "{headline}\n\n{instruction}\n\nRelay this alert to your island's members and "
         "confirm you received it.\nPost emergency number: {emergency_phone}",
     ),
@@ -123,6 +123,18 @@ EN: dict[NoticeKind, Texts] = {
 }
 
 CATALOGS = {"fr": FR, "en": EN}
+# How a leader's alert names who it asks, from the fact "deputy" (whether a deputy is asked
+# in the leader's place): {role} in the email, {deputy_sms} after the island in the SMS.
+ROLE_WORDS = {
+    "fr": {
+        False: {"role": "chef", "deputy_sms": ""},
+        True: {"role": "suppléant du chef", "deputy_sms": " (suppleant)"},
+    },
+    "en": {
+        False: {"role": "the leader", "deputy_sms": ""},
+        True: {"role": "a deputy leader", "deputy_sms": " (deputy)"},
+    },
+}
 LINK_LABELS = {
     "fr": {
         "ack": "Confirmer la réception",

@@ -3,8 +3,8 @@
 from collections.abc import Iterable
 
 from schemas.responses import ANSWERS_BY_ROLE, Answer, Role
+from services.common.answer_tokens import AnswerTokens
 from services.common.config import Settings
-from services.responses.tokens import AnswerTokens
 
 
 class AnswerLinks:

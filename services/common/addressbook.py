@@ -1,0 +1,28 @@
+"""Who an address a crisis reached belongs to, kept per crisis in Redis: "channel:address"
+-> "person|post|island". The dispatcher's settle script writes it (ENTRY_LUA builds the
+value inside the script); SMS replies and `vigie outbox` read it."""
+
+from typing import NamedTuple
+
+SEPARATOR = "|"
+# The Lua expression of an entry, from the script's person, post and island variables.
+ENTRY_LUA = f"person .. '{SEPARATOR}' .. post .. '{SEPARATOR}' .. island"
+
+
+class Owner(NamedTuple):
+    person_id: str
+    post_id: str | None
+    island_id: str | None
+
+
+def addressbook_key(crisis_id: str) -> str:
+    return f"addressbook:{{{crisis_id}}}"
+
+
+def address_field(channel: str, address: str) -> str:
+    return f"{channel}:{address}"
+
+
+def read_entry(entry: str) -> Owner:
+    person_id, post_id, island_id = [*entry.split(SEPARATOR), "", ""][:3]
+    return Owner(person_id, post_id or None, island_id or None)
