@@ -138,3 +138,12 @@ def test_kubernetes_replicas_never_outnumber_partitions_and_probes_are_set() -> 
     for hpa in (d for d in documents if d["kind"] == "HorizontalPodAutoscaler"):
         target = hpa["spec"]["scaleTargetRef"]["name"]
         assert hpa["spec"]["maxReplicas"] * members[target] <= bound[target]
+
+
+def test_the_configuration_document_lists_every_setting_as_the_code_has_it() -> None:
+    document = (ROOT / "docs" / "configuration.md").read_text()
+    assert Settings.documented() in document, (
+        "out of date: replace the table in docs/configuration.md with `vigie settings doc`"
+    )
+    for name, field in Settings.model_fields.items():
+        assert field.description, f"{name} has no description"

@@ -46,6 +46,8 @@ topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 app.add_typer(directory_app, name="directory")
 app.add_typer(keys_app, name="keys")
+settings_app = typer.Typer(help="Vigie's settings.", no_args_is_help=True)
+app.add_typer(settings_app, name="settings")
 deploy_app = typer.Typer(help="Production deployment files.", no_args_is_help=True)
 app.add_typer(deploy_app, name="deploy")
 app.command("status")(status_command)
@@ -333,3 +335,9 @@ def topics_grant(
         raise typer.Exit(1) from None
     users = ", ".join(user_of(principal, user_prefix) for principal in ACCESS)
     print(f"{count} ACLs granted to {users}")
+
+
+@settings_app.command("doc")
+def settings_doc() -> None:
+    """Every VIGIE_* setting, its default and meaning, as docs/configuration.md's table."""
+    print(Settings.documented(), end="")

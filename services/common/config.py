@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.crisis import Channel
 from schemas.topics import Topic
 
 
@@ -25,80 +26,174 @@ class Settings(BaseSettings):
         secrets_dir=os.environ.get("VIGIE_SECRETS_DIR"),
     )
 
-    kafka_bootstrap: str | None = None
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
-    kafka_username: str | None = None
-    kafka_password: SecretStr | None = None
-    kafka_ca_file: Path | None = None  # else the system's trusted CAs
+    # Each description is the setting's documentation: docs/configuration.md is made from
+    # them (`vigie settings doc`), and a test keeps it current.
+    # --- Kafka
+    kafka_bootstrap: str | None = Field(
+        None, description="Kafka bootstrap servers, `host:port,...`"
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="how clients reach the brokers; production: `SASL_SSL`"
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "SCRAM-SHA-512", description="the SASL mechanism"
+    )
+    kafka_username: str | None = Field(
+        None, description="this service's Kafka user (`vigie-ingest`, ... see `vigie topics grant`)"
+    )
+    kafka_password: SecretStr | None = Field(None, description="its password")
+    kafka_ca_file: Path | None = Field(
+        None, description="CA bundle for the brokers' certificates (default: the system's)"
+    )
     # Jobs are JSON that compression shrinks several times over: less for the brokers to
     # store and serve to each channel's consumer group. zstd rather than lz4, which the
     # client runs at its slowest level (docs/benchmarks.md).
-    kafka_compression: Literal["none", "gzip", "lz4", "zstd"] = "zstd"
-    request_timeout_ms: int = 30_000
-    # acks=all with idempotence: a producer's retry after a lost answer is not written
-    # twice. The embedded tansu broker refuses idempotent producers: off there.
-    kafka_idempotent_producer: bool = True
-    redis_url: str | None = None  # rediss://... for TLS
-    redis_password: SecretStr | None = None
-    redis_ca_file: Path | None = None
-    log_format: Literal["text", "json"] = "text"
-    ops_listen: str | None = None  # host:port of /metrics and /healthz; unset: none
-    graceful_timeout_s: float = 30.0  # on SIGTERM, how long the batch in hand may take
-    # Trust: events must be signed by a key of this keyring, sent within the window;
-    # Extreme events, and events reaching more people than approval_above_people, wait for a
-    # second operator's approval.
-    trusted_keys: Path | None = None
-    max_clock_skew_s: float = 300.0
-    approval_above_people: int = 250_000  # 0: only Extreme events wait
-    signing_key: Path | None = None  # `vigie publish` signs with it unless --key is given
-    approving_key: Path | None = None  # `vigie approve` likewise
-    topic_prefix: str = ""
-    home: Path = Path.home() / ".vigie"
-    # apprise URL templates per channel: {to} becomes the batch's addresses (comma-joined),
-    # {key} an idempotency key the provider may use to drop a repeated request.
-    sms_url: SecretStr | None = None
-    email_url: SecretStr | None = None
-    push_url: SecretStr | None = None
-    rate_limits: dict[str, float] = {}  # messages per second per channel; absent: no limit
-    job_size: int = Field(1_000, ge=1, le=2_000)  # recipients per fan-out job (AlertJob)
-    # Recipients per provider call. Email: a job's 1,000 in one message, the most a batch
-    # may name at Mailgun; smaller batches cost more CPU (docs/benchmarks.md, stop 18).
-    batch_sizes: dict[str, int] = {"sms": 1_000, "push": 1_000, "email": 1_000}
-    send_concurrency: dict[str, int] = {"sms": 4, "push": 4, "email": 4}  # batches in flight
-    # Consumers per channel in one dispatcher process, each holding partitions of its own and
-    # handling a job at a time: with two, an email dispatcher sends one job's batches while
-    # another job is claimed, settled and reported (with one, a core sat partly idle once
-    # SMS and push were done: docs/benchmarks.md, stop 18).
-    consumers: dict[str, int] = Field(default={"email": 2})
-    # Channels this dispatcher process sends: run email apart from SMS and push so that
-    # thousands of one-by-one emails do not take CPU time from the short channels.
-    dispatch_channels: list[str] = ["sms", "push", "email"]
-    send_attempts: int = 4
-    retry_base_s: float = 0.2
-    provider_timeout_s: float = 15.0
-    claim_lease_s: float = 30.0  # a send claimed longer ago than this by a dead sender is retried
-    session_timeout_ms: int = 10_000
+    kafka_compression: Literal["none", "gzip", "lz4", "zstd"] = Field(
+        "zstd", description="how producers compress what they publish"
+    )
+    kafka_idempotent_producer: bool = Field(
+        True,
+        description="`acks=all` producers whose retries are never written twice; the embedded "
+        "tansu broker refuses them, so its stack sets `false`",
+    )
+    request_timeout_ms: int = Field(30_000, description="how long a Kafka request may take")
+    session_timeout_ms: int = Field(
+        10_000, description="a consumer silent this long leaves its group (its partitions move)"
+    )
     # Tansu answers an empty fetch only when this wait is over, even if data came: a hop
     # between idle stages costs up to this, and every idle consumer asks the broker this
     # often (shorter, idle fetches took much of the broker's CPU: docs/benchmarks.md).
     # Apache Kafka answers as soon as data comes.
-    fetch_max_wait_ms: int = 250
-    dedupe_ttl_days: int = 30
-    # Answers: links in messages carry tokens signed with this secret; the response
-    # service listens on response_listen and is reached by people at response_base_url.
-    response_secret: SecretStr | None = None
-    response_listen: str = "127.0.0.1:8470"
-    response_base_url: str | None = None
-    response_token_ttl_s: int = 14 * 86_400
-    view_key: SecretStr | None = None  # opens the read-only crisis page (/crisis/ID?key=)
-    inbound_sms_key: SecretStr | None = None  # the SMS gateway's webhook presents it
-    ack_delay_s: float = 600.0  # a leader silent this long: escalate to the next deputy
-    wave_wait_s: float = 1_800.0  # reservists silent this long: ask the next ones
-    wave_extra: int = 1  # ask this many more reservists than still needed
-    timer_poll_s: float = 0.5
-    crisis_centre_email: str | None = None
-    crisis_centre_sms: str | None = None
+    fetch_max_wait_ms: int = Field(
+        250, description="how long a consumer's empty fetch may wait at the broker"
+    )
+    topic_prefix: str = Field("", description="namespace for topics and consumer groups")
+    # --- Redis
+    redis_url: str | None = Field(
+        None, description="`redis://host:6379/0`, `rediss://user@host:6380/0` for TLS"
+    )
+    redis_password: SecretStr | None = Field(
+        None, description="Redis password (kept out of the URL and the logs)"
+    )
+    redis_ca_file: Path | None = Field(None, description="CA bundle for `rediss://`")
+    # --- Operations
+    log_format: Literal["text", "json"] = Field(
+        "text", description="`json`: one JSON object per line"
+    )
+    ops_listen: str | None = Field(
+        None, description="`host:port` of the process's `/metrics` (Prometheus) and `/healthz`"
+    )
+    graceful_timeout_s: float = Field(
+        30.0, description="on SIGTERM, how long the messages in hand may take to finish"
+    )
+    home: Path = Field(
+        Path.home() / ".vigie",
+        description="where `vigie up` announces its stack to the other commands",
+    )
+    # --- Trust
+    trusted_keys: Path | None = Field(
+        None, description="the keyring file of operators' public keys (`vigie keys trust`)"
+    )
+    max_clock_skew_s: float = Field(
+        300.0, description="how far from now an event's `sent` may be (a replay, else)"
+    )
+    approval_above_people: int = Field(
+        250_000,
+        description="events reaching more people wait for a second operator (0: only "
+        "Extreme ones, which always wait)",
+    )
+    signing_key: Path | None = Field(
+        None, description="the operator's private key `vigie publish` signs with"
+    )
+    approving_key: Path | None = Field(
+        None, description="the operator's private key `vigie approve` signs with"
+    )
+    # --- Delivery
+    sms_url: SecretStr | None = Field(
+        None,
+        description="the SMS provider as an apprise URL template: `{to}` becomes the "
+        "batch's addresses, `{key}` an idempotency key",
+    )
+    email_url: SecretStr | None = Field(
+        None,
+        description="the email provider, likewise; `{variables}` passes each recipient's own "
+        "values to a relay that merges them",
+    )
+    push_url: SecretStr | None = Field(None, description="the push provider, likewise")
+    rate_limits: dict[Channel, float] = Field(
+        {},
+        description='messages per second per channel, e.g. `{"sms": 500}`, shared by all '
+        "replicas (absent: no limit)",
+    )
+    job_size: int = Field(
+        1_000, ge=1, le=2_000, description="recipients per fan-out job (at most 2,000)"
+    )
+    # Email: a job's 1,000 in one message, the most a batch may name at Mailgun; smaller
+    # batches cost more CPU (docs/benchmarks.md, stop 18).
+    batch_sizes: dict[Channel, int] = Field(
+        {Channel.SMS: 1_000, Channel.PUSH: 1_000, Channel.EMAIL: 1_000},
+        description="recipients per provider call, per channel",
+    )
+    send_concurrency: dict[Channel, int] = Field(
+        {Channel.SMS: 4, Channel.PUSH: 4, Channel.EMAIL: 4},
+        description="provider calls in flight per channel",
+    )
+    # With two, an email dispatcher sends one job's batches while another job is claimed,
+    # settled and reported (with one, a core sat partly idle once SMS and push were done:
+    # docs/benchmarks.md, stop 18).
+    consumers: dict[Channel, int] = Field(
+        {Channel.EMAIL: 2},
+        description="Kafka consumers per channel in one dispatcher process, each holding "
+        "partitions of its own and handling a job at a time",
+    )
+    # Email apart from SMS and push, so that thousands of one-by-one emails do not take CPU
+    # time from the short channels.
+    dispatch_channels: list[Channel] = Field(
+        [Channel.SMS, Channel.PUSH, Channel.EMAIL],
+        description='the channels this dispatcher process sends; production runs `["email"]` '
+        'apart from `["sms", "push"]`',
+    )
+    send_attempts: int = Field(4, description="attempts before a delivery is failed")
+    retry_base_s: float = Field(
+        0.2, description="first wait before a new attempt (doubles, with jitter)"
+    )
+    provider_timeout_s: float = Field(15.0, description="how long a provider call may take")
+    claim_lease_s: float = Field(
+        30.0, description="a send claimed longer ago by a sender that died is retried"
+    )
+    dedupe_ttl_days: int = Field(
+        30, description="how long an event identifier already seen is remembered"
+    )
+    # --- Answers
+    response_secret: SecretStr | None = Field(
+        None, description="the secret that signs answer links (every service that writes links)"
+    )
+    response_listen: str = Field("127.0.0.1:8470", description="where the response service listens")
+    response_base_url: str | None = Field(
+        None, description="the response service's public address, in links"
+    )
+    response_token_ttl_s: int = Field(
+        14 * 86_400, description="how long an answer link stays valid"
+    )
+    view_key: SecretStr | None = Field(
+        None, description="opens the read-only crisis page, `/crisis/ID?key=...`"
+    )
+    inbound_sms_key: SecretStr | None = Field(
+        None, description="the key the SMS gateway presents (`X-Vigie-Key`) on the reply webhook"
+    )
+    # --- Escalation
+    ack_delay_s: float = Field(
+        600.0, description="a leader silent this long: the next deputy is asked"
+    )
+    wave_wait_s: float = Field(
+        1_800.0, description="reservists silent this long: the next wave is asked"
+    )
+    wave_extra: int = Field(1, description="how many more reservists to ask than still needed")
+    timer_poll_s: float = Field(0.5, description="how often escalation timers are looked at")
+    crisis_centre_email: str | None = Field(
+        None, description="where an unfilled-need warning goes by email"
+    )
+    crisis_centre_sms: str | None = Field(None, description="and by SMS")
 
     @property
     def bootstrap_servers(self) -> list[str]:
@@ -110,6 +205,23 @@ class Settings(BaseSettings):
 
     def group(self, service: str) -> str:
         return f"{self.topic_prefix}vigie-{service}"
+
+    @classmethod
+    def documented(cls) -> str:
+        """Every setting as a Markdown table: docs/configuration.md's, made from here."""
+        rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+        for name, field in cls.model_fields.items():
+            default = field.get_default(call_default_factory=True)
+            if name == "home":
+                shown = "`~/.vigie`"
+            elif default in (None, "", {}, []):
+                shown = ""
+            elif isinstance(default, bool):
+                shown = f"`{str(default).lower()}`"
+            else:
+                shown = f"`{json.dumps(default) if isinstance(default, dict | list) else default}`"
+            rows.append(f"| `VIGIE_{name.upper()}` | {shown} | {field.description} |")
+        return "\n".join(rows) + "\n"
 
     def as_env(self) -> dict[str, str]:
         """These settings as the VIGIE_* environment a `vigie` process reads."""

@@ -46,7 +46,7 @@ class NoticeDispatcher:
             await self._send(notice, channel, recipient)
 
     async def _send(self, notice: Notice, channel: Channel, recipient: Addressee) -> None:
-        await self.limiter.acquire(channel.value, 1)
+        await self.limiter.acquire(channel, 1)
         text = notice.texts[channel]
         [attempt] = await self.deliverer.deliver(
             channel, [recipient], Message(text.title, text.body), notice.notice_id

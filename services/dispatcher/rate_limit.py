@@ -2,8 +2,11 @@
 
 import asyncio
 import time
+from collections.abc import Mapping
 
 from redis.asyncio import Redis
+
+from schemas.crisis import Channel
 
 # KEYS[1] bucket; ARGV rate/s, capacity, tokens wanted, now. Returns seconds to wait (0: go).
 _TAKE = """
@@ -24,20 +27,22 @@ return tostring((wanted - tokens) / rate)
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis, rates: dict[str, float]) -> None:
+    def __init__(self, redis: Redis, rates: Mapping[Channel, float]) -> None:
         self.redis = redis
         self.rates = rates
         self.take = redis.register_script(_TAKE)
 
-    async def acquire(self, provider: str, count: int) -> None:
-        rate = self.rates.get(provider)
+    async def acquire(self, channel: Channel, count: int) -> None:
+        """Wait until the channel's provider may take `count` more messages."""
+        rate = self.rates.get(channel)
         if not rate:
             return
         capacity = max(rate, count)
         while True:
             wait = float(
                 await self.take(
-                    keys=[f"ratelimit:{{{provider}}}"], args=[rate, capacity, count, time.time()]
+                    keys=[f"ratelimit:{{{channel.value}}}"],
+                    args=[rate, capacity, count, time.time()],
                 )
             )
             if wait <= 0:

@@ -105,7 +105,7 @@ class Dispatcher:
                 post = PostBook.info(posts, recipient["post_id"])
                 rendered[key] = render(channel, event, recipient["language"], post, withdrawn)
             groups[rendered[key]].append(recipient)
-        size = self.rt.settings.batch_sizes.get(channel.value, 100)
+        size = self.rt.settings.batch_sizes.get(channel, 100)
         batches = [
             (
                 self._personal(job, channel, group[0]["language"], message),
@@ -114,7 +114,7 @@ class Dispatcher:
             for message, group in groups.items()
             for start in range(0, len(group), size)
         ]
-        lanes = asyncio.Semaphore(self.rt.settings.send_concurrency.get(channel.value, 1))
+        lanes = asyncio.Semaphore(self.rt.settings.send_concurrency.get(channel, 1))
 
         async def one(
             message: Message | Merged | Personal, batch: list[Addressee]
@@ -141,7 +141,7 @@ class Dispatcher:
         batch: list[Addressee],
         message: Message | Merged | Personal,
     ) -> list[OutcomeRow]:
-        await self.limiter.acquire(channel.value, len(batch))
+        await self.limiter.acquire(channel, len(batch))
         attempted = await self.deliverer.deliver(channel, batch, message, event.identifier)
         outcomes, cancelled = await self._settle(
             job,
@@ -305,7 +305,7 @@ def _register(topics: dict[Channel, Topic], stage: str, notices: bool) -> Callab
             )
         rt.startup.append(dispatcher.posts.current)
         for channel in Channel:
-            if channel.value in rt.settings.dispatch_channels:
+            if channel in rt.settings.dispatch_channels:
                 _subscribe(rt, dispatcher, topics[channel], f"{stage}-{channel.value}", channel)
         if notices:
             sender = NoticeDispatcher(
@@ -322,7 +322,7 @@ def _register(topics: dict[Channel, Topic], stage: str, notices: bool) -> Callab
 def _subscribe(
     rt: Runtime, dispatcher: Dispatcher, topic: Topic, stage: str, channel: Channel
 ) -> None:
-    consumers = rt.settings.consumers.get(channel.value, 1)
+    consumers = rt.settings.consumers.get(channel, 1)
 
     @rt.subscribe(topic, stage, **({"max_workers": consumers} if consumers > 1 else {}))
     async def dispatch(job: AlertJob) -> None:
