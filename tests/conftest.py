@@ -13,6 +13,7 @@ from services.common.config import Settings
 from services.common.topic_admin import create_topics
 from services.directory.generate import generate_directory
 from services.embedded.stack import EmbeddedStack
+from tests.secure_parts import kafka_security
 
 
 @pytest.fixture(scope="session")
@@ -36,10 +37,13 @@ def needs_java() -> None:
 
 
 @pytest.fixture(scope="session")
-def kafka_stack() -> Iterator[EmbeddedStack]:
-    """Three Apache Kafka brokers in KRaft mode (with their own Redis and providers)."""
+def kafka_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
+    """Three Apache Kafka brokers in KRaft mode, as production runs them: no plaintext
+    listener (SASL_SSL, SCRAM users, a test CA), ACLs enforced; clients of the tests sign in
+    as the admin unless a test signs in as a service (with its own Redis and providers)."""
     needs_java()
-    with EmbeddedStack(broker_kind="kafka") as running:
+    security = kafka_security(tmp_path_factory.mktemp("kafka-tls"))
+    with EmbeddedStack(broker_kind="kafka", kafka_security=security) as running:
         yield running
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import redis
 
+from schemas.crisis import Channel
 from services.common import crises
 from services.common.config import Settings
 from services.providers import outbox
@@ -24,7 +25,7 @@ def fault_tolerant(settings: Settings) -> Settings:
     short leases and timeouts, so that recovery is seen within the test."""
     return settings.model_copy(
         update={
-            "rate_limits": {"sms": 1_000, "email": 1_000, "push": 1_000},
+            "rate_limits": dict.fromkeys(Channel, 1_000),
             "claim_lease_s": 2.0,
             "request_timeout_ms": 8_000,
         }

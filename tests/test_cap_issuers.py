@@ -271,9 +271,9 @@ async def test_the_real_set_through_publish_now_and_ingest(
 @pytest.mark.kafka
 async def test_a_country_sized_event_crosses_apache_kafka(kafka_settings: Settings) -> None:
     """The 4 MiB message limits (topics, producers, brokers) hold on Apache Kafka too: a
-    2 MiB event goes in on crisis.events and out on crisis.accepted."""
+    1.8 MB event goes in on crisis.events and out on crisis.accepted."""
     big, vertices = _country_sized("BIG-KAFKA")
-    assert len(big) > 2_000_000
+    assert len(big) > 1_700_000  # Kafka's own default limit is 1 MiB
     async with running(kafka_settings, ["ingest"]):
         await publish(kafka_settings, big, key="big")
         accepted: list[CrisisEvent] = []

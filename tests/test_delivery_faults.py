@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from schemas.crisis import Channel
 from services.common.config import Settings
 from services.providers import outbox
 from tests.delivery_helpers import settled, status
@@ -21,7 +22,7 @@ from tests.helpers import import_directory, publish, running, service_process
 def slow_settings(settings: Settings) -> Settings:
     """Providers throttled so a fan-out lasts a few seconds; short claim lease."""
     return settings.model_copy(
-        update={"rate_limits": {"sms": 1_500, "email": 1_500, "push": 1_500}, "claim_lease_s": 2.0}
+        update={"rate_limits": dict.fromkeys(Channel, 1_500), "claim_lease_s": 2.0}
     )
 
 

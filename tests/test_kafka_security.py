@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,34 +19,25 @@ from services.deploy.bus_access import user_of
 from services.deploy.kafka_acls import grant
 from services.embedded.kafka_security import ClusterSecurity
 from services.embedded.stack import EmbeddedStack
-from tests.conftest import fresh_settings, needs_java
 from tests.events import london_event_json
 from tests.fault_helpers import Services, settled_once_each
 from tests.helpers import import_directory, service_process
 from tests.ops_helpers import with_ops_port
-from tests.secure_parts import kafka_security
 
 pytestmark = pytest.mark.kafka
 
 
-@pytest.fixture(scope="module")
-def security(tmp_path_factory: pytest.TempPathFactory) -> ClusterSecurity:
-    return kafka_security(tmp_path_factory.mktemp("kafka-tls"))
-
-
-@pytest.fixture(scope="module")
-def secure_stack(security: ClusterSecurity) -> Iterator[EmbeddedStack]:
-    needs_java()
-    with EmbeddedStack(broker_kind="kafka", kafka_security=security) as running:
-        yield running
+@pytest.fixture
+def security(kafka_stack: EmbeddedStack) -> ClusterSecurity:
+    assert kafka_stack.kafka_security is not None
+    return kafka_stack.kafka_security
 
 
 @pytest.fixture
-def admin_settings(secure_stack: EmbeddedStack) -> Settings:
+def admin_settings(kafka_settings: Settings) -> Settings:
     """This test's topics, and the ACLs that let each service's user use them."""
-    settings = fresh_settings(secure_stack)
-    asyncio.run(grant(settings))
-    return settings
+    asyncio.run(grant(kafka_settings))
+    return kafka_settings
 
 
 def signed_in(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from schemas.crisis import Channel
 from services.common.config import Settings
 from services.providers import outbox
 from tests.answer_helpers import eventually
@@ -83,9 +84,7 @@ async def test_sigterm_finishes_the_batch_in_hand_and_commits(
     redis_client: redis.Redis,
     processes: Processes,
 ) -> None:
-    slow = settings.model_copy(
-        update={"rate_limits": {"sms": 2_000, "push": 2_000, "email": 2_000}}
-    )
+    slow = settings.model_copy(update={"rate_limits": dict.fromkeys(Channel, 2_000)})
     await import_directory(slow, london_directory)
     processes.start(slow, "ingest")
     processes.start(slow, "resolver")
