@@ -132,9 +132,8 @@ async def test_a_rolling_restart_of_the_three_brokers(
             stopped_at.append(sent(client, crisis, "sms"))
             await asyncio.to_thread(cluster.stop_node, node)
             await asyncio.to_thread(cluster.restart_node, node)
-            print(
-                f"node {node.node_id} stopped at {stopped_at[-1]} SMS, back at {sent(client, crisis, 'sms')}"
-            )
+            back = sent(client, crisis, "sms")
+            print(f"node {node.node_id} stopped at {stopped_at[-1]} SMS, back at {back}")
         final = await settled_once_each(client, crisis, services)
         assert stopped_at[-1] < int(final["targeted:sms"]), "the restarts were not mid-fan-out"
         await _nothing_lost_on_the_bus(slow, crisis)
