@@ -9,11 +9,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from schemas.alerts import Addressee
 from schemas.crisis import Channel, CrisisEvent, Status
-from services.texts.segments import sms_segments
+from services.texts.segments import fit_sms
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_LANGUAGES = ("fr", "en")
-MAX_SMS_SEGMENTS = 2
 MAX_PUSH_BODY = 240
 # Where each person's own answer links go in an email rendered once for many people.
 ANSWERS_MARKER = "\x00answers\x00"
@@ -115,17 +114,9 @@ def _template(language: str, name: str, context: Mapping[str, object]) -> str:
 def _fit_sms(language: str, context: dict[str, str]) -> str:
     """Shorten the instruction, then the headline, until the SMS fits its segments; the
     emergency number is never cut."""
-    fitted = dict(context)
-    for field in ("instruction", "headline"):
-        text = _template(language, "sms", fitted)
-        while sms_segments(text) > MAX_SMS_SEGMENTS and fitted[field]:
-            words = fitted[field].removesuffix("...").split()
-            kept = " ".join(words[:-1]).rstrip(".,;:!?")
-            fitted[field] = kept + "..." if kept else ""
-            text = _template(language, "sms", fitted)
-        if sms_segments(text) <= MAX_SMS_SEGMENTS:
-            return text
-    return text
+    return fit_sms(
+        lambda values: _template(language, "sms", values), context, ("instruction", "headline")
+    )
 
 
 def shorten(text: str, limit: int) -> str:

@@ -7,6 +7,7 @@ from schemas.crisis import Channel, Status
 from schemas.notices import Notice, NoticeKind, Text
 from services.texts.alerts import MAX_PUSH_BODY, shorten, status_mark
 from services.texts.notice_catalog import CATALOGS, LINK_LABELS, ROLE_WORDS
+from services.texts.segments import fit_sms
 
 Facts = Mapping[str, object]
 
@@ -21,11 +22,17 @@ def texts(
     lang = language.split("-")[0] if language.split("-")[0] in CATALOGS else "fr"
     if "deputy" in facts:
         facts = {**facts, **ROLE_WORDS[lang][bool(facts["deputy"])]}
-    subject, sms, email = (part.format_map(facts) for part in CATALOGS[lang][kind])
+    subject_text, sms_text, email_text = CATALOGS[lang][kind]
+    subject, email = subject_text.format_map(facts), email_text.format_map(facts)
     mark, mark_line = status_mark(status, lang)
-    if mark:  # a drill's or a test's notices say so in their first words
-        subject, sms = f"{mark} - {subject}", f"{mark} - {sms}"
-        email = f"{mark} - {mark_line}\n\n{email}"
+    # A drill's or a test's notices say so in their first words.
+    first = f"{mark} - " if mark else ""
+    sms = fit_sms(
+        lambda values: first + sms_text.format_map(values), facts, ("instruction", "headline")
+    )
+    if mark:
+        subject = f"{first}{subject}"
+        email = f"{first}{mark_line}\n\n{email}"
     labels = LINK_LABELS[lang]
     link_lines = "\n".join(
         f"- {labels.get(answer, answer)} : {url}" for answer, url in links.items()
