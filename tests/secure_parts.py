@@ -7,6 +7,7 @@ from pathlib import Path
 import trustme
 from cryptography.hazmat.primitives import serialization
 
+from services.common.config import Settings
 from services.deploy.bus_access import ACCESS, user_of
 from services.embedded.kafka_security import ClusterSecurity
 from services.embedded.redis_security import RedisSecurity
@@ -55,3 +56,12 @@ def redis_security(directory: Path) -> RedisSecurity:
     return RedisSecurity(
         made.ca_file, made.certificate_file, made.key_file, secrets.token_urlsafe(16), _passwords()
     )
+
+
+def signed_in(
+    security: ClusterSecurity, settings: Settings, user: str, **password: str
+) -> Settings:
+    """These settings, signed in to the secured Kafka as `user` (with its own password
+    unless another is given)."""
+    fields = {**settings.model_dump(), **security.client_settings(user, **password)}
+    return Settings(**fields)  # type: ignore[arg-type]

@@ -53,7 +53,8 @@ def running_up(
         )
     state = Path(env["VIGIE_HOME"]) / "embedded.json"
     deadline = time.monotonic() + start_s
-    while not state.exists():
+    # Announced, and every service running: Ctrl-C then finds them at work.
+    while not (state.exists() and "services running" in log.read_text()):
         assert process.poll() is None, log.read_text()
         assert time.monotonic() < deadline, "vigie up did not announce itself"
         time.sleep(0.1)

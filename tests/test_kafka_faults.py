@@ -13,12 +13,15 @@ from schemas.crisis import Channel
 from schemas.topics import ALERT_JOBS_PRIORITY, CRISIS_ACCEPTED
 from services.common.bus_reader import read_raw
 from services.common.config import Settings
+from services.deploy.bus_access import user_of
+from services.deploy.kafka_acls import grant
 from services.embedded.kafka import KafkaCluster
 from services.embedded.stack import EmbeddedStack
 from tests.delivery_helpers import suppressed
 from tests.events import london_event_json
 from tests.fault_helpers import Services, fault_tolerant, sent, settled_once_each, until
 from tests.helpers import import_directory, publish
+from tests.secure_parts import signed_in
 
 pytestmark = pytest.mark.kafka
 # Past the session (6 s) and request (8 s) timeouts of the services.
@@ -92,24 +95,39 @@ async def test_the_jobs_leader_killed_and_started_again(
     print(f"node {leader.node_id} killed; repeats the providers absorbed: {suppressed(client)}")
 
 
-async def test_a_broker_frozen_past_the_timeouts(
+async def test_a_broker_frozen_past_the_timeouts_each_service_signed_in_as_its_own_user(
     cluster: KafkaCluster,
+    kafka_stack: EmbeddedStack,
     fault_settings: Settings,
-    services: Services,
     client: redis.Redis,
     london_directory: Path,
+    tmp_path: Path,
 ) -> None:
-    crisis = "LONDON-STOP"
-    await _crisis_under_way(fault_settings, client, london_directory, crisis)
-    frozen = await cluster.busiest_leader(_jobs_topics(fault_settings))
-    cluster.pause(frozen)
-    at_freeze = sent(client, crisis, "sms")
-    await asyncio.sleep(FREEZE_S)
-    cluster.resume(frozen)
-    final = await settled_once_each(client, crisis, services)
-    assert at_freeze < int(final["targeted:sms"]), "the freeze was not mid-fan-out"
-    await _nothing_lost_on_the_bus(fault_settings, crisis)
-    print(f"node {frozen.node_id} frozen; repeats the providers absorbed: {suppressed(client)}")
+    """Each service with no more rights than services/deploy/bus_access.py gives its user,
+    and the crisis centre's `vigie` as the operator's user."""
+    security = kafka_stack.kafka_security
+    assert security is not None
+    await grant(fault_settings)
+    services = Services(
+        fault_settings,
+        tmp_path,
+        signed_in=lambda name, settings: signed_in(security, settings, user_of(name)),
+    )
+    try:
+        crisis = "LONDON-STOP"
+        operator = signed_in(security, fault_settings, user_of("operator"))
+        await _crisis_under_way(operator, client, london_directory, crisis)
+        frozen = await cluster.busiest_leader(_jobs_topics(fault_settings))
+        cluster.pause(frozen)
+        at_freeze = sent(client, crisis, "sms")
+        await asyncio.sleep(FREEZE_S)
+        cluster.resume(frozen)
+        final = await settled_once_each(client, crisis, services)
+        assert at_freeze < int(final["targeted:sms"]), "the freeze was not mid-fan-out"
+        await _nothing_lost_on_the_bus(fault_settings, crisis)
+        print(f"node {frozen.node_id} frozen; repeats the providers absorbed: {suppressed(client)}")
+    finally:
+        services.stop()
 
 
 async def test_a_rolling_restart_of_the_three_brokers(

@@ -1,7 +1,8 @@
 """Apache Kafka with no plaintext listener: SASL_SSL with SCRAM-SHA-512 users (certificates
 from a test CA) and ACLs from services/deploy/bus_access.py. Every service works signed in as
-its own user; a wrong password, an unknown user, or a service reaching for a topic it does not
-own is refused, said once in the log, and /healthz answers 503."""
+its own user (tests/test_kafka_faults.py runs a crisis so, through a frozen broker); a wrong
+password, an unknown user, or a service reaching for a topic it does not own is refused, said
+once in the log, and /healthz answers 503."""
 
 import asyncio
 import os
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from services.common.config import Settings
 from services.deploy.bus_access import user_of
@@ -20,9 +20,9 @@ from services.deploy.kafka_acls import grant
 from services.embedded.kafka_security import ClusterSecurity
 from services.embedded.stack import EmbeddedStack
 from tests.events import london_event_json
-from tests.fault_helpers import Services, settled_once_each
-from tests.helpers import import_directory, service_process
+from tests.helpers import service_process
 from tests.ops_helpers import with_ops_port
+from tests.secure_parts import signed_in
 
 pytestmark = pytest.mark.kafka
 
@@ -38,14 +38,6 @@ def admin_settings(kafka_settings: Settings) -> Settings:
     """This test's topics, and the ACLs that let each service's user use them."""
     asyncio.run(grant(kafka_settings))
     return kafka_settings
-
-
-def signed_in(
-    security: ClusterSecurity, settings: Settings, user: str, **password: str
-) -> Settings:
-    return Settings(
-        **{**settings.model_dump(), **security.client_settings(user, **password)}  # type: ignore[arg-type]
-    )
 
 
 def vigie_publish(
@@ -90,29 +82,6 @@ def said_once(log: Path, settle_s: float = 5.0) -> str:
     assert sum("Unable connect" in line for line in again) == attempts, "it kept retrying"
     assert sum("Kafka refused" in line for line in again) == 1
     return refusals[0]
-
-
-async def test_every_service_works_signed_in_as_its_own_user(
-    admin_settings: Settings,
-    security: ClusterSecurity,
-    london_directory: Path,
-    tmp_path: Path,
-) -> None:
-    services = Services(
-        admin_settings,
-        tmp_path,
-        signed_in=lambda name, settings: signed_in(security, settings, user_of(name)),
-    )
-    client = redis.Redis.from_url(admin_settings.redis_url or "", decode_responses=True)
-    try:
-        await import_directory(admin_settings, london_directory)
-        operator = signed_in(security, admin_settings, user_of("operator"))
-        published = vigie_publish(operator, london_event_json("LONDON-ACL"), tmp_path)
-        assert published.returncode == 0, published.stderr + published.stdout
-        await settled_once_each(client, "LONDON-ACL", services)
-    finally:
-        services.stop()
-        client.close()
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast, get_type_hints
 
+import aiokafka
+from aiokafka.errors import InvalidProducerEpoch, OutOfOrderSequenceNumber, UnknownProducerId
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka import Topic as KafkaTopic
+from faststream.kafka.publisher.producer import AioKafkaFastProducerImpl
 from faststream.message import StreamMessage
 from pydantic import BaseModel
 from redis.asyncio import Redis
@@ -140,6 +143,44 @@ async def start_broker(broker: KafkaBroker) -> None:
     broker.running = True
 
 
+# An idempotent producer that lost its sequence with the brokers (after they were all down,
+# say) stays broken: aiokafka fails every later send of it (aio-libs/aiokafka#1017).
+_PRODUCER_LOST = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch)
+
+
+class Broker(KafkaBroker):
+    """FastStream's KafkaBroker, whose producer is replaced by a new one (a new producer
+    id, sequences from zero) when the brokers tell it it lost its sequence; the send is
+    then made once more. It was refused, so it is not written twice."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._renewal = asyncio.Lock()
+        self._generation = 0
+
+    async def publish(self, *args: Any, **kwargs: Any) -> Any:
+        generation = self._generation
+        try:
+            return await super().publish(*args, **kwargs)
+        except _PRODUCER_LOST as exc:
+            await self.renew_producer(generation, exc)
+        return await super().publish(*args, **kwargs)
+
+    async def renew_producer(self, generation: int, cause: BaseException) -> None:
+        """A new producer, unless another send already made one since `generation`."""
+        async with self._renewal:
+            if generation != self._generation:
+                return
+            log = logging.getLogger("vigie.bus")
+            log.warning("Kafka producer lost its sequence (%s): a new one takes over", cause)
+            producer = cast(AioKafkaFastProducerImpl, self.config.producer)
+            serializer, codec = producer.serializer, producer.codec
+            await producer.disconnect()
+            fresh = aiokafka.AIOKafkaProducer(**self._connection_kwargs)
+            await producer.connect(fresh, serializer, codec)
+            self._generation += 1
+
+
 def make_broker(settings: Settings, **extra: Any) -> KafkaBroker:
     if settings.kafka_bootstrap is None:
         raise RuntimeError("no Kafka bootstrap servers configured")
@@ -150,7 +191,7 @@ def make_broker(settings: Settings, **extra: Any) -> KafkaBroker:
         "logger": logging.getLogger("vigie.bus"),
         **extra,
     }
-    return KafkaBroker(
+    return Broker(
         settings.bootstrap_servers,
         acks="all",
         enable_idempotence=settings.kafka_idempotent_producer,
