@@ -13,6 +13,7 @@ from services.common.config import Settings
 from services.common.topic_admin import create_topics
 from services.directory.generate import generate_directory
 from services.embedded.stack import EmbeddedStack
+from tests.fault_helpers import Services
 from tests.secure_parts import kafka_security
 
 
@@ -74,3 +75,11 @@ def redis_client(settings: Settings) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
     yield client
     client.close()
+
+
+@pytest.fixture
+def services(fault_settings: Settings, tmp_path: Path) -> Iterator[Services]:
+    """Each consumer as its own process, on the test module's `fault_settings`."""
+    running = Services(fault_settings, tmp_path)
+    yield running
+    running.stop()

@@ -5,7 +5,6 @@ end everyone has exactly one message per channel and the status agrees with the 
 import asyncio
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,13 +24,6 @@ FREEZE_S = 14.0  # past the session (6 s) and request (8 s) timeouts below
 @pytest.fixture
 def fault_settings(settings: Settings) -> Settings:
     return fault_tolerant(settings)
-
-
-@pytest.fixture
-def services(fault_settings: Settings, tmp_path: Path) -> Iterator[Services]:
-    running = Services(fault_settings, tmp_path)
-    yield running
-    running.stop()
 
 
 async def test_every_fault_at_once_still_one_message_per_person_per_channel(

@@ -45,25 +45,17 @@ def fault_settings(kafka_settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def services(fault_settings: Settings, tmp_path: Path) -> Iterator[Services]:
-    running = Services(fault_settings, tmp_path)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def client(kafka_settings: Settings) -> Iterator[redis.Redis]:
-    connection = redis.Redis.from_url(kafka_settings.redis_url or "", decode_responses=True)
-    yield connection
-    connection.close()
+def settings(kafka_settings: Settings) -> Settings:
+    """The shared fixtures (redis_client, ...) on the Kafka stack's parts."""
+    return kafka_settings
 
 
 async def _crisis_under_way(
-    settings: Settings, client: redis.Redis, directory: Path, crisis: str, sms: int = 1_000
+    settings: Settings, redis_client: redis.Redis, directory: Path, crisis: str, sms: int = 1_000
 ) -> None:
     await import_directory(settings, directory)
     await publish(settings, london_event_json(crisis))
-    await until(lambda: sent(client, crisis, "sms") > sms, f"{sms:,} SMS")
+    await until(lambda: sent(redis_client, crisis, "sms") > sms, f"{sms:,} SMS")
 
 
 def _jobs_topics(settings: Settings) -> list[str]:
@@ -79,27 +71,29 @@ async def test_the_jobs_leader_killed_and_started_again(
     cluster: KafkaCluster,
     fault_settings: Settings,
     services: Services,
-    client: redis.Redis,
+    redis_client: redis.Redis,
     london_directory: Path,
 ) -> None:
     crisis = "LONDON-K9"
-    await _crisis_under_way(fault_settings, client, london_directory, crisis)
+    await _crisis_under_way(fault_settings, redis_client, london_directory, crisis)
     leader = await cluster.busiest_leader(_jobs_topics(fault_settings))
     cluster.kill(leader)
-    at_kill = sent(client, crisis, "sms")
-    await until(lambda: sent(client, crisis, "sms") > at_kill + 2_000, "2,000 SMS without it")
+    at_kill = sent(redis_client, crisis, "sms")
+    await until(lambda: sent(redis_client, crisis, "sms") > at_kill + 2_000, "2,000 SMS without it")
     await asyncio.to_thread(cluster.restart_node, leader)
-    final = await settled_once_each(client, crisis, services)
+    final = await settled_once_each(redis_client, crisis, services)
     assert at_kill < int(final["targeted:sms"]), "the kill was not mid-fan-out"
     await _nothing_lost_on_the_bus(fault_settings, crisis)
-    print(f"node {leader.node_id} killed; repeats the providers absorbed: {suppressed(client)}")
+    print(
+        f"node {leader.node_id} killed; repeats the providers absorbed: {suppressed(redis_client)}"
+    )
 
 
 async def test_a_broker_frozen_past_the_timeouts_each_service_signed_in_as_its_own_user(
     cluster: KafkaCluster,
     kafka_stack: EmbeddedStack,
     fault_settings: Settings,
-    client: redis.Redis,
+    redis_client: redis.Redis,
     london_directory: Path,
     tmp_path: Path,
 ) -> None:
@@ -116,16 +110,17 @@ async def test_a_broker_frozen_past_the_timeouts_each_service_signed_in_as_its_o
     try:
         crisis = "LONDON-STOP"
         operator = signed_in(security, fault_settings, user_of("operator"))
-        await _crisis_under_way(operator, client, london_directory, crisis)
+        await _crisis_under_way(operator, redis_client, london_directory, crisis)
         frozen = await cluster.busiest_leader(_jobs_topics(fault_settings))
         cluster.pause(frozen)
-        at_freeze = sent(client, crisis, "sms")
+        at_freeze = sent(redis_client, crisis, "sms")
         await asyncio.sleep(FREEZE_S)
         cluster.resume(frozen)
-        final = await settled_once_each(client, crisis, services)
+        final = await settled_once_each(redis_client, crisis, services)
         assert at_freeze < int(final["targeted:sms"]), "the freeze was not mid-fan-out"
         await _nothing_lost_on_the_bus(fault_settings, crisis)
-        print(f"node {frozen.node_id} frozen; repeats the providers absorbed: {suppressed(client)}")
+        absorbed = suppressed(redis_client)
+        print(f"node {frozen.node_id} frozen; repeats the providers absorbed: {absorbed}")
     finally:
         services.stop()
 
@@ -134,7 +129,7 @@ async def test_a_rolling_restart_of_the_three_brokers(
     cluster: KafkaCluster,
     kafka_settings: Settings,
     tmp_path: Path,
-    client: redis.Redis,
+    redis_client: redis.Redis,
     london_directory: Path,
 ) -> None:
     # Slower deliveries, so that the crisis outlasts three restarts (13 to 20 s each).
@@ -144,18 +139,18 @@ async def test_a_rolling_restart_of_the_three_brokers(
     services = Services(slow, tmp_path)
     try:
         crisis = "LONDON-ROLL"
-        await _crisis_under_way(slow, client, london_directory, crisis, sms=200)
+        await _crisis_under_way(slow, redis_client, london_directory, crisis, sms=200)
         stopped_at = []
         for node in cluster.nodes:
-            stopped_at.append(sent(client, crisis, "sms"))
+            stopped_at.append(sent(redis_client, crisis, "sms"))
             await asyncio.to_thread(cluster.stop_node, node)
             await asyncio.to_thread(cluster.restart_node, node)
-            back = sent(client, crisis, "sms")
+            back = sent(redis_client, crisis, "sms")
             print(f"node {node.node_id} stopped at {stopped_at[-1]} SMS, back at {back}")
-        final = await settled_once_each(client, crisis, services)
+        final = await settled_once_each(redis_client, crisis, services)
         assert stopped_at[-1] < int(final["targeted:sms"]), "the restarts were not mid-fan-out"
         await _nothing_lost_on_the_bus(slow, crisis)
-        print(f"repeats the providers absorbed: {suppressed(client)}")
+        print(f"repeats the providers absorbed: {suppressed(redis_client)}")
     finally:
         services.stop()
 
@@ -164,16 +159,16 @@ async def test_all_three_brokers_stopped_and_started_again_from_their_disks(
     cluster: KafkaCluster,
     fault_settings: Settings,
     services: Services,
-    client: redis.Redis,
+    redis_client: redis.Redis,
     london_directory: Path,
 ) -> None:
     crisis = "LONDON-ALL"
-    await _crisis_under_way(fault_settings, client, london_directory, crisis)
+    await _crisis_under_way(fault_settings, redis_client, london_directory, crisis)
     await asyncio.to_thread(cluster.stop)
-    at_stop = sent(client, crisis, "sms")
+    at_stop = sent(redis_client, crisis, "sms")
     await asyncio.sleep(3)
     await asyncio.to_thread(cluster.start)
-    final = await settled_once_each(client, crisis, services)
+    final = await settled_once_each(redis_client, crisis, services)
     assert at_stop < int(final["targeted:sms"]), "the stop was not mid-fan-out"
     await _nothing_lost_on_the_bus(fault_settings, crisis)
-    print(f"repeats the providers absorbed: {suppressed(client)}")
+    print(f"repeats the providers absorbed: {suppressed(redis_client)}")
