@@ -274,3 +274,15 @@ def test_vigie_up_on_apache_kafka_runs_a_crisis_and_ctrl_c_stops_its_three_broke
         _a_crisis_end_to_end(operator_env, tmp_path)
     assert _processes_under(found.group(1)) == [], "a broker outlived Ctrl-C"
     assert not Path(found.group(1)).exists()
+
+
+def test_the_quick_starts_demo_runs_a_crisis_end_to_end(operator_env: dict[str, str]) -> None:
+    """`scripts/demo`, the README's first command: no Java, nothing running beforehand."""
+    result = vigie("demo", env=operator_env, timeout=280)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    said = result.stdout
+    assert "Imported a synthetic directory" in said
+    assert "Answered 'safe' through a link from the outbox: HTTP 200" in said
+    assert "Answered 'ack' through a link from the outbox: HTTP 200" in said
+    assert "polygon is not closed" in said  # the bad sample, refused with its reason
+    assert "Stack stopped" in said
