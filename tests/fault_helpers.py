@@ -6,7 +6,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import redis
@@ -17,6 +17,7 @@ from services.common.config import Settings
 from services.providers import outbox
 from tests.helpers import service_process
 
+SETTLE_TIMEOUT_S = 240
 CONSUMERS = ["ingest", "resolver", "dispatcher-priority", "leaders", "reservists", "responses"]
 
 
@@ -40,9 +41,11 @@ class Services:
         settings: Settings,
         logs: Path,
         signed_in: Callable[[str, Settings], Settings] | None = None,
+        also: Sequence[Path] = (),
     ) -> None:
-        """`signed_in`: each service's own settings (its own Kafka user, say)."""
-        self.settings, self.logs = settings, logs
+        """`signed_in`: each service's own settings (its own Kafka user, say); `also`: more
+        logs (the brokers') to quote when a crisis does not settle."""
+        self.settings, self.logs, self.also = settings, logs, list(also)
         self.signed_in = signed_in or (lambda _, same: same)
         self.running = {name: self._start(name) for name in CONSUMERS}
 
@@ -59,6 +62,15 @@ class Services:
 
     def dead(self) -> list[str]:
         return [name for name, p in self.running.items() if p.poll() is not None]
+
+    def errors(self, last: int = 8) -> str:
+        """The last error lines of each service's log, to say why a crisis did not settle."""
+        said = []
+        for log in [self.logs / f"{name}.log" for name in self.running] + self.also:
+            lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+            errors = [line[:300] for line in lines if " ERROR " in line or " WARN" in line]
+            said.append(f"--- {log} ({len(lines)} lines)\n" + "\n".join(errors[-last:]))
+        return "\n".join(said)
 
     def stop(self) -> None:
         for process in self.running.values():
@@ -77,10 +89,16 @@ def sent(client: redis.Redis, crisis_id: str, channel: str) -> int:
     return int(crisis_status(client, crisis_id).get(f"sent:{channel}", 0))
 
 
-async def until(check: Callable[[], bool], what: str, timeout_s: float = 120) -> None:
+async def until(
+    check: Callable[[], bool],
+    what: str,
+    timeout_s: float = 120,
+    explain: Callable[[], str] = lambda: "",
+) -> None:
+    """Wait for `check`; past `timeout_s`, fail saying what was awaited and `explain()`."""
     started = time.monotonic()
     while not check():
-        assert time.monotonic() < started + timeout_s, f"timed out waiting for {what}"
+        assert time.monotonic() < started + timeout_s, f"timed out waiting for {what}{explain()}"
         await asyncio.sleep(0.1)
     print(f"{what}: {time.monotonic() - started:.1f} s")
 
@@ -93,7 +111,12 @@ async def settled_once_each(
     await until(
         lambda: crises.is_settled(crisis_status(client, crisis_id)),
         "every delivery settled",
-        timeout_s=300,
+        # Within pytest's own timeout, so that a crisis that never settles says why.
+        timeout_s=SETTLE_TIMEOUT_S,
+        explain=lambda: (
+            f"\nstatus: {crisis_status(client, crisis_id)}\nconsumers that died: "
+            f"{services.dead()}\n{services.errors()}"
+        ),
     )
     await asyncio.sleep(2)  # a duplicate in flight would land now
     final = crisis_status(client, crisis_id)

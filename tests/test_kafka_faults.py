@@ -19,11 +19,19 @@ from services.embedded.kafka import KafkaCluster
 from services.embedded.stack import EmbeddedStack
 from tests.delivery_helpers import suppressed
 from tests.events import london_event_json
-from tests.fault_helpers import Services, fault_tolerant, sent, settled_once_each, until
+from tests.fault_helpers import (
+    SETTLE_TIMEOUT_S,
+    Services,
+    fault_tolerant,
+    sent,
+    settled_once_each,
+    until,
+)
 from tests.helpers import import_directory, publish
 from tests.secure_parts import signed_in
 
-pytestmark = pytest.mark.kafka
+# Past pytest's 300 s: a crisis that does not settle on the cluster fails first saying why.
+pytestmark = [pytest.mark.kafka, pytest.mark.timeout(SETTLE_TIMEOUT_S + 180)]
 # Past the session (6 s) and request (8 s) timeouts of the services.
 FREEZE_S = 14.0
 
@@ -42,6 +50,18 @@ def cluster(kafka_stack: EmbeddedStack) -> Iterator[KafkaCluster]:
 @pytest.fixture
 def fault_settings(kafka_settings: Settings) -> Settings:
     return fault_tolerant(kafka_settings)
+
+
+def _broker_logs(cluster: KafkaCluster) -> list[Path]:
+    return [node.directory / "server.log" for node in cluster.nodes]
+
+
+@pytest.fixture
+def services(fault_settings: Settings, tmp_path: Path, cluster: KafkaCluster) -> Iterator[Services]:
+    """Each consumer as its own process; the brokers' logs quoted if a crisis does not settle."""
+    running = Services(fault_settings, tmp_path, also=_broker_logs(cluster))
+    yield running
+    running.stop()
 
 
 @pytest.fixture
@@ -106,6 +126,7 @@ async def test_a_broker_frozen_past_the_timeouts_each_service_signed_in_as_its_o
         fault_settings,
         tmp_path,
         signed_in=lambda name, settings: signed_in(security, settings, user_of(name)),
+        also=_broker_logs(cluster),
     )
     try:
         crisis = "LONDON-STOP"
@@ -136,7 +157,7 @@ async def test_a_rolling_restart_of_the_three_brokers(
     slow = fault_tolerant(kafka_settings).model_copy(
         update={"rate_limits": dict.fromkeys(Channel, 150)}
     )
-    services = Services(slow, tmp_path)
+    services = Services(slow, tmp_path, also=_broker_logs(cluster))
     try:
         crisis = "LONDON-ROLL"
         await _crisis_under_way(slow, redis_client, london_directory, crisis, sms=200)

@@ -13,7 +13,9 @@ from services.common.transport import kafka_client_options
 M = TypeVar("M", bound=BaseModel)
 
 
-async def read_raw(settings: Settings, topic: Topic) -> list[bytes]:
+async def read_raw(settings: Settings, topic: Topic, timeout_s: float = 120.0) -> list[bytes]:
+    """Every message the topic holds now; TimeoutError when its end cannot be read within
+    `timeout_s` (a partition without a leader, say)."""
     name = settings.topic(topic)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.bootstrap_servers,
@@ -30,7 +32,10 @@ async def read_raw(settings: Settings, topic: Topic) -> list[bytes]:
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
         values: list[bytes] = []
+        deadline = asyncio.get_running_loop().time() + timeout_s
         while not await _reached(consumer, partitions, end):
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"could not read {name} to its end within {timeout_s:.0f} s")
             batches = await consumer.getmany(timeout_ms=500)
             for records in batches.values():
                 values.extend(r.value for r in records if r.value is not None)

@@ -34,6 +34,7 @@ SAMPLES = Path(__file__).parent / "samples"
 GOOD_EVENTS = ("earthquake-marrakech.json", "flood-tangier.cap.xml")
 BAD_EVENTS = ("unclosed-polygon.json",)
 DEMO_NATIONALS = 20_000
+ANSWER_LINKS_WAIT_S = 60
 CHANNELS = crises.CHANNEL_NAMES
 
 
@@ -115,18 +116,35 @@ async def _show_outbox_sample(console: Console, redis: Redis) -> None:
 
 async def _answer_some(console: Console, redis: Redis) -> None:
     """Follow one "I'm safe" link and one leader's "confirm" link, as people would."""
-    wanted: dict[str, str | None] = {"safe": None, "ack": None}
-    for entry in outbox.read_log(await redis.lrange(outbox.LOG, 0, -1)):
-        for answer, found in wanted.items():
-            link = re.search(rf"(https?://\S+/a/(\S+)\?answer={answer})", entry.body)
-            if found is None and link:
-                wanted[answer] = link.group(1)
-    for answer, url in wanted.items():
+    links = await _answer_links(redis, ("safe", "ack"), within_s=ANSWER_LINKS_WAIT_S)
+    for answer, url in links.items():
         if url is None:
+            console.print(f"No {answer!r} link reached the outbox within {ANSWER_LINKS_WAIT_S} s")
             continue
         status = await asyncio.to_thread(_post_answer, url, answer)
         console.print(f"Answered {answer!r} through a link from the outbox: HTTP {status}")
     await asyncio.sleep(2)  # the answer travels through the responses topic
+
+
+async def _answer_links(
+    redis: Redis, answers: tuple[str, ...], within_s: float
+) -> dict[str, str | None]:
+    """The first link of each answer in the outbox; leaders are asked after the public is
+    alerted, so their link may arrive a moment after the fan-out settled."""
+    found: dict[str, str | None] = dict.fromkeys(answers)
+    deadline = asyncio.get_running_loop().time() + within_s
+    read = 0
+    while True:
+        raw = await redis.lrange(outbox.LOG, read, -1)
+        read += len(raw)
+        for entry in outbox.read_log(raw):
+            for answer in answers:
+                link = re.search(rf"(https?://\S+/a/\S+\?answer={answer})", entry.body)
+                if found[answer] is None and link:
+                    found[answer] = link.group(1)
+        if None not in found.values() or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.2)
 
 
 def _post_answer(url: str, answer: str) -> int:

@@ -1,3 +1,3 @@
-"""Every text people receive, and the only place it is written: alerts from the template
-files in templates/<language>/, notices (a leader's alert, an activation request, warnings)
-from the catalogue in notice_catalog.py, the SMS segment rules they are both held to."""
+"""Every text people receive, and the only place it is written: template files per language
+in templates/<language>/ (alerts, and notices such as a leader's alert, an activation request
+or a warning, under notices/), and the SMS segment rules they are all held to."""

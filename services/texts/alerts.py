@@ -102,13 +102,23 @@ def answer_block(language: str, links: Mapping[str, str]) -> str:
     return "\n" + _template(_chrome(language), "email_answers", {"links": links})
 
 
-def _chrome(language: str) -> str:
+def template_language(language: str) -> str:
+    """The language of the templates a person gets: theirs when there are some, else French."""
     primary = language.split("-")[0]
     return primary if primary in TEMPLATE_LANGUAGES else "fr"
 
 
+_chrome = template_language
+
+
 def _template(language: str, name: str, context: Mapping[str, object]) -> str:
     return _environment().get_template(f"{language}/{name}.j2").render(context).strip()
+
+
+def template_block(language: str, name: str, block: str, context: Mapping[str, object]) -> str:
+    """One block (`subject`, `sms`, `email`) of a template holding a message's parts."""
+    template = _environment().get_template(f"{language}/{name}.j2")
+    return "".join(template.blocks[block](template.new_context(dict(context)))).strip()
 
 
 def _fit_sms(language: str, context: dict[str, str]) -> str:

@@ -1,12 +1,19 @@
-"""Turn a notice's kind, language and facts into its text on each channel."""
+"""Turn a notice's kind, language and facts into its text on each channel, from the
+template files `templates/<language>/notices/<kind>.j2` (a subject, an SMS and an email
+block each)."""
 
 from collections.abc import Mapping
 
 from schemas.alerts import Recipient
 from schemas.crisis import Channel, Status
 from schemas.notices import Notice, NoticeKind, Text
-from services.texts.alerts import MAX_PUSH_BODY, shorten, status_mark
-from services.texts.notice_catalog import CATALOGS, LINK_LABELS, ROLE_WORDS
+from services.texts.alerts import (
+    MAX_PUSH_BODY,
+    shorten,
+    status_mark,
+    template_block,
+    template_language,
+)
 from services.texts.segments import fit_sms
 
 Facts = Mapping[str, object]
@@ -19,24 +26,24 @@ def texts(
     links: Mapping[str, str],
     status: Status = Status.ACTUAL,
 ) -> dict[Channel, Text]:
-    lang = language.split("-")[0] if language.split("-")[0] in CATALOGS else "fr"
-    if "deputy" in facts:
-        facts = {**facts, **ROLE_WORDS[lang][bool(facts["deputy"])]}
-    subject_text, sms_text, email_text = CATALOGS[lang][kind]
-    subject, email = subject_text.format_map(facts), email_text.format_map(facts)
+    lang = template_language(language)
+    name = f"notices/{kind.value}"
+    # "deputy": whether a deputy is asked in the leader's place (leaders' notices only).
+    context = {"deputy": False, **facts}
+    subject = template_block(lang, name, "subject", context)
+    email = template_block(lang, name, "email", context)
     mark, mark_line = status_mark(status, lang)
     # A drill's or a test's notices say so in their first words.
     first = f"{mark} - " if mark else ""
     sms = fit_sms(
-        lambda values: first + sms_text.format_map(values), facts, ("instruction", "headline")
+        lambda values: first + template_block(lang, name, "sms", values),
+        context,
+        ("instruction", "headline"),
     )
     if mark:
         subject = f"{first}{subject}"
         email = f"{first}{mark_line}\n\n{email}"
-    labels = LINK_LABELS[lang]
-    link_lines = "\n".join(
-        f"- {labels.get(answer, answer)} : {url}" for answer, url in links.items()
-    )
+    link_lines = template_block(lang, "notices/links", "links", {"links": links}) if links else ""
     email_body = f"{email}\n\n{link_lines}" if link_lines else email
     first_link = next(iter(links.values()), "")
     push_body = shorten(sms.replace("VIGIE ", "", 1), MAX_PUSH_BODY - len(first_link) - 1)
