@@ -18,7 +18,7 @@ Samples = dict[str, list[tuple[dict[str, str], float]]]
 
 
 def scrape(settings: Settings) -> Samples:
-    response = httpx.get(f"http://{settings.ops_listen}/metrics/", timeout=5)
+    response = httpx.get(f"http://{settings.ops_listen}/metrics", timeout=5)
     response.raise_for_status()
     samples: Samples = defaultdict(list)
     for family in text_string_to_metric_families(response.text):

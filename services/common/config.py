@@ -181,6 +181,9 @@ class Settings(BaseSettings):
     inbound_sms_key: SecretStr | None = Field(
         None, description="the key the SMS gateway presents (`X-Vigie-Key`) on the reply webhook"
     )
+    http_body_timeout_s: float = Field(
+        10.0, gt=0, description="a request body to the response service must arrive within this"
+    )
     # --- Escalation
     ack_delay_s: float = Field(
         600.0, description="a leader silent this long: the next deputy is asked"

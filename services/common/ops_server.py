@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from prometheus_client import make_asgi_app
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from services.common.runtime import Runtime
 
@@ -25,4 +25,8 @@ def ops_app(rt: Runtime, services: list[str]) -> Starlette:
         healthy = checks["broker"] and checks["redis"]
         return JSONResponse(checks, status_code=200 if healthy else 503)
 
-    return Starlette(routes=[Route("/healthz", health), Mount("/metrics", make_asgi_app())])
+    async def metrics(_: Request) -> Response:
+        # A route of its own, not a mounted app: /metrics answers, no redirect to /metrics/.
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return Starlette(routes=[Route("/healthz", health), Route("/metrics", metrics)])

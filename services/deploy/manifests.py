@@ -154,7 +154,7 @@ def deployment(workload: Workload) -> dict[str, Any]:
                     "annotations": {
                         "prometheus.io/scrape": "true",
                         "prometheus.io/port": str(OPS_PORT),
-                        "prometheus.io/path": "/metrics/",
+                        "prometheus.io/path": "/metrics",
                     },
                 },
                 "spec": {

@@ -13,13 +13,14 @@ from typing import Annotated
 
 from fastapi import FastAPI, Form, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from schemas.responses import Answer, PersonResponse, Via
 from schemas.topics import RESPONSES
 from services.common.answer_tokens import AnswerTokens, BadToken, Claim, ExpiredToken
 from services.common.masking import mask
 from services.common.runtime import Runtime
+from services.common.web_guard import guard
 from services.responses import pages
 from services.responses.inbound import NotUnderstood, read_reply, who_replies
 
@@ -30,6 +31,14 @@ class InboundSms(BaseModel):
     sender: str = Field(alias="from", min_length=3, max_length=32)
     text: str = Field(max_length=1_000)
 
+
+# The webhook reads its body itself, after the key; its OpenAPI document still shows it.
+_JSON_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": InboundSms.model_json_schema(by_alias=True)}},
+    }
+}
 
 # More pages the same web app serves (the crisis page), mounted by whoever composes it.
 Pages = Iterable[Callable[[FastAPI, Runtime], None]]
@@ -43,6 +52,7 @@ def create_app(rt: Runtime, extra_pages: Pages = ()) -> FastAPI:
         settings.response_secret.get_secret_value(), settings.response_token_ttl_s
     )
     app = FastAPI(title="Vigie responses", docs_url=None, redoc_url=None)
+    guard(app, timeout_s=settings.http_body_timeout_s)
 
     def claim_for(token: str, answer: str) -> tuple[Claim, Answer]:
         claim = tokens.read(token)
@@ -73,15 +83,21 @@ def create_app(rt: Runtime, extra_pages: Pages = ()) -> FastAPI:
         await _publish(rt, claim, chosen, Via.WEB)
         return pages.thanks(chosen)
 
-    @app.post("/sms/inbound")
+    @app.post("/sms/inbound", openapi_extra=_JSON_BODY)
     async def inbound_sms(
-        sms: InboundSms, x_vigie_key: Annotated[str | None, Header()] = None
+        request: Request, x_vigie_key: Annotated[str | None, Header()] = None
     ) -> JSONResponse:
+        # The key before the body: a caller without it cannot make us read anything.
         expected = settings.inbound_sms_key
         if expected is None or not hmac.compare_digest(
             (x_vigie_key or "").encode(), expected.get_secret_value().encode()
         ):
             return JSONResponse({"error": "unknown or missing X-Vigie-Key"}, status_code=403)
+        try:
+            sms = InboundSms.model_validate_json(await request.body())
+        except ValidationError as exc:
+            fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()})
+            return JSONResponse({"error": "invalid SMS reply", "fields": fields}, status_code=422)
         found = await who_replies(rt.redis, sms.sender)
         if found is None:
             return await _reject(rt, sms, None, "no recent crisis message went to this number")
