@@ -17,6 +17,7 @@ class NoticeKind(StrEnum):
     ACTIVATION_CONFIRMED = "activation_confirmed"
     ACTIVATION_NOT_NEEDED = "activation_not_needed"
     NEED_UNFILLED = "need_unfilled"  # to the crisis centre
+    REPLY_UNCLEAR = "reply_unclear"  # an SMS reply not understood: the choices again
 
 
 class Text(BaseModel):

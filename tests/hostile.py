@@ -40,7 +40,7 @@ REQUIRED_FIELDS = [
     "areas",
 ]
 # Within 64 bits: the directory's streaming JSON parser (yajl) stops a file at a larger
-# integer, naming the place (a known limit, in the README).
+# integer, naming the place (a known limit, in docs/how-it-works.md).
 integers = st.integers(-(2**63) + 1, 2**63 - 1)
 wrong_type = st.one_of(
     integers,

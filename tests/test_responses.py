@@ -20,6 +20,7 @@ from services.common.addressbook import addressbook_key
 from services.common.answer_tokens import AnswerTokens, Claim
 from services.common.config import Settings
 from services.directory.importer import import_files
+from services.providers import outbox
 from tests.answer_helpers import answering, emails, eventually, follow, link_in, reply_sms
 from tests.delivery_helpers import settled
 from tests.directory_data import CELL_EMAIL, feature, marrakech_directory, point, write
@@ -189,16 +190,27 @@ async def test_safety_answers_count_once_and_the_latest_stands(
         await eventually(
             lambda: redis_client.hget("status:{QUAKE-R4}", "safety:safe") == "2", "safe answer"
         )
+        no_thanks = await reply_sms(settings, sms_only, "Non merci ça va")
         unknown = await reply_sms(settings, sms_only, "what is happening?")
         stranger = await reply_sms(settings, "+33699999999", "SAFE")
-        await asyncio.sleep(1)
+        asked_again = await eventually(
+            lambda: [
+                m for m in outbox.received(redis_client, "sms", sms_only) if "compris" in m.body
+            ],
+            "the choices asked again by SMS",
+        )
         final = vigie_status(settings, "QUAKE-R4")
     assert needing["safety"] == {"safe": 1, "help": 1, "no_answer": people - 2}
     assert needing["needing_help"]["N-SMS-ONLY"]["contact"] == sms_only
     assert needing["needing_help"]["N-SMS-ONLY"]["post_id"] == "CON-MARRAKECH"
     assert final["safety"] == {"safe": 2, "help": 0, "no_answer": people - 2}
     assert final["needing_help"] == {}
-    assert unknown.status_code == 422 and "expected one of" in unknown.json()["error"]
+    assert no_thanks.json()["answer"] == "safe", "a no-thanks is no call for help"
+    assert unknown.status_code == 202 and unknown.json()["unread"] is True
+    [again] = asked_again
+    assert "Repondez OK" in again.body and "AIDE" in again.body
+    assert final["unread_replies"]["count"] == 1
+    assert final["unread_replies"]["newest"][0]["text"] == "what is happening?"
     assert stranger.status_code == 422
 
 

@@ -63,7 +63,9 @@ ACCESS: dict[str, Access] = {
     "reservists": Access(
         reads=(RESERVIST_CANDIDATES, RESPONSES), writes=(NOTICES,), groups=("reservists",)
     ),
-    "responses": Access(reads=(RESPONSES,), writes=(RESPONSES, DEAD_LETTERS), groups=("safety",)),
+    "responses": Access(
+        reads=(RESPONSES,), writes=(RESPONSES, NOTICES, DEAD_LETTERS), groups=("safety",)
+    ),
     "operator": Access(
         reads=(CRISIS_ACCEPTED, DEAD_LETTERS),
         writes=(CRISIS_EVENTS, CRISIS_APPROVALS),

@@ -4,6 +4,7 @@ Every answer is published to the responses topic; the services that own each kin
 answer apply it idempotently.
 """
 
+import hashlib
 import hmac
 import json
 import logging
@@ -15,14 +16,22 @@ from fastapi import FastAPI, Form, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from schemas.responses import Answer, PersonResponse, Via
-from schemas.topics import RESPONSES
+from schemas.alerts import Contacts, Recipient
+from schemas.crisis import Channel, Status
+from schemas.notices import NoticeKind
+from schemas.responses import Answer, PersonResponse, Role, Via
+from schemas.topics import NOTICES, RESPONSES
+from services.common import crises
 from services.common.answer_tokens import AnswerTokens, BadToken, Claim, ExpiredToken
 from services.common.masking import mask
 from services.common.runtime import Runtime
 from services.common.web_guard import guard
+from services.directory.people import nationals_by_id
 from services.responses import pages
-from services.responses.inbound import NotUnderstood, read_reply, who_replies
+from services.responses.inbound import who_replies
+from services.responses.replies import NotUnderstood, read_reply
+from services.responses.unread import record_unread
+from services.texts.notices import notice
 
 log = logging.getLogger("vigie.responses")
 
@@ -105,7 +114,13 @@ def create_app(rt: Runtime, extra_pages: Pages = ()) -> FastAPI:
         try:
             answer = read_reply(asked.role, sms.text)
         except NotUnderstood as exc:
-            return await _reject(rt, sms, person_id, str(exc))
+            # Not guessed: kept for the post to read, and the choices asked again.
+            await record_unread(rt.redis, crisis_id, person_id, asked.role, asked.post_id, sms.text)
+            await _ask_again(rt, crisis_id, person_id, asked.role, sms.sender, sms.text)
+            log.info("SMS reply from %s not understood: %s", person_id, exc)
+            return JSONResponse(
+                {"crisis_id": crisis_id, "unread": True, "reason": str(exc)}, status_code=202
+            )
         claim = Claim(
             crisis_id=crisis_id,
             person_id=person_id,
@@ -143,6 +158,31 @@ async def _publish(rt: Runtime, claim: Claim, answer: Answer, via: Via) -> None:
         response, rt.topic(RESPONSES), key=f"{claim.crisis_id}|{claim.person_id}".encode()
     )
     log.info("answer %s from %s (%s)", answer.value, claim.person_id, via.value)
+
+
+async def _ask_again(
+    rt: Runtime, crisis_id: str, person_id: str, role: Role, phone: str, text: str
+) -> None:
+    """An SMS with the choices again; the same reply delivered twice asks once."""
+    person = (await nationals_by_id(rt.redis, [person_id])).get(person_id) or {}
+    language = str(person.get("language") or "fr")
+    said = hashlib.sha256(text.encode()).hexdigest()[:16]
+    recipient = Recipient(
+        person_id=person_id,
+        language=language,
+        contacts=Contacts(sms=phone),
+        channels=[Channel.SMS],
+    )
+    status = await crises.crisis_status(rt.redis, crisis_id) or Status.ACTUAL
+    unclear = notice(
+        f"unclear:{person_id}:{said}",
+        crisis_id,
+        NoticeKind.REPLY_UNCLEAR,
+        recipient,
+        {"role": role.value},
+        status=status,
+    )
+    await rt.broker.publish(unclear, rt.topic(NOTICES), key=crisis_id.encode())
 
 
 async def _reject(rt: Runtime, sms: InboundSms, person_id: str | None, reason: str) -> JSONResponse:

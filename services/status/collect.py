@@ -8,6 +8,7 @@ from services.common import crises
 from services.leaders.status import leader_status
 from services.reservists.status import need_status
 from services.responses.safety import needing_help
+from services.responses.unread import unread_replies
 from services.trust import holds
 
 
@@ -28,6 +29,7 @@ async def crisis_view(redis: Redis, crisis_id: str) -> dict[str, Any]:
             "no_answer": max(int(status.get("people", 0)) - safe - help_, 0),
         },
         "needing_help": await needing_help(redis, crisis_id),
+        "unread_replies": await unread_replies(redis, crisis_id),
         "needs": await need_status(redis, crisis_id),
         "holds": [h.model_dump(mode="json") for h in await holds.holds(redis, crisis_id)],
         "rejected": await holds.rejections(redis, crisis_id),

@@ -152,6 +152,17 @@ def _answers(view: dict[str, Any]) -> list[RenderableType]:
                 where.get("contact") or "-",
             )
         parts.append(table)
+    unread = view["unread_replies"]
+    if unread["count"]:
+        table = Table(
+            "person", "post", "reply", "at", title=f"SMS replies not understood: {unread['count']}"
+        )
+        for entry in unread["newest"][:5]:
+            # The person's own words, shown as they are: never read as markup.
+            table.add_row(
+                entry["person_id"], entry["post_id"] or "-", Text(entry["text"]), entry["at"]
+            )
+        parts.append(table)
     if view["needs"]:
         table = Table(
             "need",

@@ -60,6 +60,7 @@ async def _public(rt: Runtime, view: dict[str, Any]) -> dict[str, Any]:
         "counters": view["counters"],
         "leaders": view["leaders"],
         "safety": view["safety"],
+        "unread_replies": view["unread_replies"]["count"],
         "needs": view["needs"],
         "holds": [
             {
