@@ -98,3 +98,20 @@ async def test_generated_directory_imports_cleanly(settings: Settings, tmp_path:
     assert report.imported["reservist"] == 1_000
     assert report.imported["island"] > 50
     assert report.imported["post"] >= 30
+
+
+async def test_the_same_id_twice_is_reported_with_both_places_and_neither_imported(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    first = national("N-TWICE", 31.6, -8.0, sms="+33600000101")
+    second = national("N-TWICE", 48.8, 2.3, sms="+33600000102")
+    others = [national(f"N-ONE-{n}", 31.6, -8.0) for n in range(3)]
+    a = write(tmp_path / "a.geojson", [others[0], first, others[1]])
+    b = write(tmp_path / "b.geojson", [others[2], second])
+    report = await _import(settings, a, b)
+    assert report.imported["national"] == 3, "the counts are distinct records"
+    [twice] = [r for r in report.rejected if "N-TWICE" in r.reason]
+    assert "a.geojson feature 1" in twice.reason and "b.geojson feature 1" in twice.reason
+    assert "none imported" in twice.reason
+    assert not redis_client.hexists(keys.NATIONAL_WHERE, "N-TWICE")
+    assert redis_client.hexists(keys.NATIONAL_WHERE, "N-ONE-2")
