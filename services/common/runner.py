@@ -50,11 +50,13 @@ async def serve(
             await stop.wait()
             return
         rt.background.append(lambda: watch_consumer_lag(rt.broker))
+        # The web side and the timers first: the consumers already run, and a message they
+        # handle may send a link that is followed before the caches below are warm.
+        tasks += [asyncio.create_task(run()) for run in rt.background]
         for warm_up in rt.startup:
             await warm_up()
         if own_process:
             _settle_heap()
-        tasks += [asyncio.create_task(run()) for run in rt.background]
         log.info("services running: %s", ", ".join(wanted))
         await _until_stopped(stop, tasks)
     finally:

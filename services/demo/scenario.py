@@ -3,6 +3,8 @@
 import asyncio
 import re
 import tempfile
+import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -149,8 +151,22 @@ async def _answer_links(
 
 def _post_answer(url: str, answer: str) -> int:
     action, _, _ = url.partition("?")
-    body = urllib.parse.urlencode({"answer": answer}).encode()
-    with urllib.request.urlopen(urllib.request.Request(action, data=body), timeout=10) as page:
+    request = urllib.request.Request(
+        action, data=urllib.parse.urlencode({"answer": answer}).encode()
+    )
+    # The response service's web side may still be starting: wait for it, 10 s at most.
+    for _ in range(50):
+        try:
+            return _open(request)
+        except urllib.error.URLError as exc:
+            if not isinstance(exc.reason, ConnectionRefusedError):
+                raise
+            time.sleep(0.2)
+    return _open(request)
+
+
+def _open(request: urllib.request.Request) -> int:
+    with urllib.request.urlopen(request, timeout=10) as page:
         return int(page.status)
 
 
