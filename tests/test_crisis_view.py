@@ -9,6 +9,7 @@ import shutil
 import signal
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -17,8 +18,9 @@ import redis
 
 from services.common.config import Settings
 from tests.delivery_helpers import settled
+from tests.directory_data import marrakech_directory, write
 from tests.events import event_json
-from tests.helpers import import_marrakech, publish, running
+from tests.helpers import import_directory, publish, running
 
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -36,8 +38,19 @@ CHROMIUM_FLAGS = [
 ]
 
 
+HOSTILE_ISLAND = "Ilot <img src=x onerror=alert(1)><b>bold</b>"
+HOSTILE_POST = "Consulat </script><script>alert(2)</script>"
+
+
 async def _crisis(settings: Settings, tmp_path: Path, redis_client: redis.Redis) -> None:
-    await import_marrakech(settings, tmp_path)
+    """The Marrakech crisis, its island and post named as an attacker would name them."""
+    rows = marrakech_directory(date.today())
+    for row in rows:
+        if row["properties"].get("id") == "ISL-INSIDE":
+            row["properties"]["name"] = HOSTILE_ISLAND
+        if row["properties"].get("id") == "CON-MARRAKECH":
+            row["properties"]["name"] = HOSTILE_POST
+    await import_directory(settings, write(tmp_path / "hostile.geojson", rows))
     await publish(settings, event_json("QUAKE-V"))
     await settled(redis_client, "QUAKE-V")
 
@@ -94,7 +107,7 @@ async def test_the_crisis_page_shows_the_crisis_with_its_map_in_chromium(
         dom = await _chromium(
             "--virtual-time-budget=8000",
             "--dump-dom",
-            f"{base}?key={key}",
+            f"{base}?key={key}&labels",
             user_data=tmp_path / "a",
         )
         ARTIFACTS.mkdir(exist_ok=True)
@@ -116,6 +129,10 @@ async def test_the_crisis_page_shows_the_crisis_with_its_map_in_chromium(
     assert dom.count("leaflet-interactive") >= 3  # the area, the islands, the post
     assert "leaflet-container" in dom and "unpkg" not in dom and "cdn" not in dom.lower()
     assert shot.exists() and shot.stat().st_size > 10_000
+    # Hostile names from the directory are on the map as text, not as markup.
+    assert "Ilot &lt;img src=x onerror=alert(1)&gt;&lt;b&gt;bold&lt;/b&gt;" in dom
+    assert "Consulat &lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in dom
+    assert "<img src" not in dom and "<b>bold" not in dom and "alert(2)</script>" not in dom
     # Counts only: nobody's number or address leaves through the page.
     text = json.dumps(data)
     assert "+3361" not in text and "@example.fr" not in text

@@ -10,6 +10,15 @@ const LEADER_COLOURS = { acknowledged: "#18753c", waiting: "#b34000", unreached:
 const map = window.L ? L.map("map", { zoomControl: true, attributionControl: false }) : null;
 const layers = map ? L.layerGroup().addTo(map) : null;
 let framed = false;
+// ?labels: every name shown on the map at once (for print and screenshots), not on hover.
+const LABELS = new URLSearchParams(location.search).has("labels");
+
+// Names come from the directory: into the page as text, never as HTML.
+function asText(text) {
+  const span = document.createElement("span");
+  span.textContent = text;
+  return span;
+}
 
 function cell(row, text) {
   const td = document.createElement("td");
@@ -98,12 +107,12 @@ function drawMap(layersData) {
   }).addTo(layers);
   L.geoJSON(layersData.islands, {
     style: (feature) => ({ color: LEADER_COLOURS[feature.properties.leader] || "#000091", weight: 1, fillOpacity: 0.25 }),
-    onEachFeature: (feature, layer) => layer.bindTooltip(`${feature.properties.name} : ${feature.properties.leader}`),
+    onEachFeature: (feature, layer) => layer.bindTooltip(asText(`${feature.properties.name} : ${feature.properties.leader}`), { permanent: LABELS }),
   }).addTo(layers);
   L.geoJSON(layersData.posts, {
     style: { color: "#000091", weight: 1, dashArray: "4 4", fill: false },
     pointToLayer: (feature, latlng) => L.circleMarker(latlng, { radius: 7, color: "#000091", fillOpacity: 0.9, className: "post" }),
-    onEachFeature: (feature, layer) => layer.bindTooltip(feature.properties.name),
+    onEachFeature: (feature, layer) => layer.bindTooltip(asText(feature.properties.name), { permanent: LABELS }),
   }).addTo(layers);
   if (!framed && area.getLayers().length) {
     map.fitBounds(area.getBounds().pad(0.3));
