@@ -1,5 +1,6 @@
 """Everything known of one crisis, from Redis, as plain data."""
 
+import re
 from typing import Any
 
 from redis.asyncio import Redis
@@ -14,13 +15,15 @@ from services.trust import holds
 
 async def crisis_view(redis: Redis, crisis_id: str) -> dict[str, Any]:
     """Counters, state, answers and trust decisions of a crisis; empty when unknown."""
-    status = await crises.status(redis, crisis_id)
+    status, resolving = _consistent(await crises.status(redis, crisis_id))
     state = {str(k): str(v) for k, v in (await redis.hgetall(crises.crisis_key(crisis_id))).items()}
     safe, help_ = int(status.get("safety:safe", 0)), int(status.get("safety:help", 0))
     return {
         "crisis": crisis_id,
         "state": state,
         "counters": status,
+        # Event kinds whose recipients are still being counted: their deliveries wait.
+        "resolving": resolving,
         "posts": [p for p in str(status.get("posts", "")).split(",") if p],
         "leaders": await leader_status(redis, crisis_id),
         "safety": {
@@ -35,6 +38,30 @@ async def crisis_view(redis: Redis, crisis_id: str) -> dict[str, Any]:
         "rejected": await holds.rejections(redis, crisis_id),
         "unsent": await crises.unsent(redis, crisis_id),
     }
+
+
+_DELIVERY = re.compile(r"(post:[^:]+:)?(sent|failed|skipped|not_needed):(sms|email|push)")
+
+
+def _consistent(counters: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The counters as they add up: deliveries of an event kind the resolver is still
+    counting (no `resolved_at` yet, so no targets) are held back, and the kind is named as
+    resolving, rather than show more sent than targeted."""
+    shown = dict(counters)
+    resolving = []
+    for msg_type, prefix in crises.COUNTER_PREFIX.items():
+        if f"{prefix}resolved_at" in counters:
+            continue
+        early = [
+            key
+            for key in counters
+            if key.startswith(prefix) and _DELIVERY.fullmatch(key.removeprefix(prefix))
+        ]
+        if early:
+            resolving.append(msg_type.value)
+            for key in early:
+                del shown[key]
+    return shown, resolving
 
 
 def is_known(view: dict[str, Any]) -> bool:

@@ -3,6 +3,7 @@
 from typing import Any
 
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
@@ -18,12 +19,21 @@ def render(view: dict[str, Any]) -> Group:
     if counters or state:
         parts.append(
             Text.from_markup(
-                f"Crisis [bold]{view['crisis']}[/]: {state.get('state', 'unknown')}, latest "
-                f"{state.get('latest', '-')}; {counters.get('people', 0)} people in the area, "
+                f"Crisis [bold]{escape(view['crisis'])}[/]: "
+                f"{escape(state.get('state', 'unknown'))}, "
+                f"latest {escape(state.get('latest', '-'))}; "
+                f"{counters.get('people', 0)} people in the area, "
                 f"{counters.get('unreachable', 0)} without a contact point, "
                 f"{counters.get('islands', 0)} islands"
             )
         )
+        for kind in view["resolving"]:
+            parts.append(
+                Text(
+                    f"{kind}: resolving, who it reaches is still being counted; its deliveries "
+                    "show once the count is done"
+                )
+            )
         parts.extend(_channels(counters))
         parts.extend(_posts(counters, view["posts"]))
         parts.extend(_answers(view))
@@ -43,7 +53,7 @@ def _kind(view: dict[str, Any]) -> list[RenderableType]:
     if banner:
         lines.append(Text.from_markup(banner))
     if note := view["state"].get("note"):
-        lines.append(Text.from_markup(f"[bold yellow]{note}[/]"))
+        lines.append(Text.from_markup(f"[bold yellow]{escape(note)}[/]"))
     return lines
 
 
@@ -65,24 +75,25 @@ def _trust(view: dict[str, Any]) -> list[RenderableType]:
         if held["approved_by"]:
             lines.append(
                 Text.from_markup(
-                    f"{identifier}: held ({held['reason']}), signed by {signer}, "
-                    f"[green]approved by {held['approved_by']['operator']}[/] at "
+                    f"{escape(identifier)}: held ({escape(held['reason'])}), signed by "
+                    f"{escape(signer)}, [green]approved by "
+                    f"{escape(held['approved_by']['operator'])}[/] at "
                     f"{held['approved_at']}"
                 )
             )
         else:
             lines.append(
                 Text.from_markup(
-                    f"[bold yellow]{identifier}: HELD[/] since {held['held_at']} for a second "
-                    f"operator ({held['reason']}), signed by {signer}. Nobody has been alerted. "
-                    f"Approve: vigie approve {identifier}"
+                    f"[bold yellow]{escape(identifier)}: HELD[/] since {held['held_at']} for a "
+                    f"second operator ({escape(held['reason'])}), signed by {escape(signer)}. "
+                    f"Nobody has been alerted. Approve: vigie approve {escape(identifier)}"
                 )
             )
     for identifier, rejected in sorted(view["rejected"].items()):
         lines.append(
             Text.from_markup(
-                f"[bold red]{identifier}: REJECTED[/] at {rejected['at']}: "
-                f"{rejected['reason']}. Nobody has been alerted."
+                f"[bold red]{escape(identifier)}: REJECTED[/] at {rejected['at']}: "
+                f"{escape(rejected['reason'])}. Nobody has been alerted."
             )
         )
     return lines

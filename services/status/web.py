@@ -58,6 +58,7 @@ async def _public(rt: Runtime, view: dict[str, Any]) -> dict[str, Any]:
         "crisis": view["crisis"],
         "state": view["state"],
         "counters": view["counters"],
+        "resolving": view["resolving"],
         "leaders": view["leaders"],
         "safety": view["safety"],
         "unread_replies": view["unread_replies"]["count"],

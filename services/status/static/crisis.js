@@ -132,7 +132,8 @@ async function refresh() {
     document.getElementById("summary").textContent =
       (kind ? `${kind} · ` : "") +
       `${data.state.state || "inconnu"} · ${count(c, "people")} personnes dans la zone · ` +
-      `${count(c, "unreachable")} sans moyen de contact · ${count(c, "islands")} îlots`;
+      `${count(c, "unreachable")} sans moyen de contact · ${count(c, "islands")} îlots` +
+      (data.resolving && data.resolving.length ? " · destinataires en cours de décompte" : "");
     drawTrust(data);
     drawChannels(c);
     drawPosts(c, data.posts);
