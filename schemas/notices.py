@@ -18,6 +18,7 @@ class NoticeKind(StrEnum):
     ACTIVATION_NOT_NEEDED = "activation_not_needed"
     NEED_UNFILLED = "need_unfilled"  # to the crisis centre
     REPLY_UNCLEAR = "reply_unclear"  # an SMS reply not understood: the choices again
+    REPLY_SHARED = "reply_shared"  # a reply from a number several people share: whose?
 
 
 class Text(BaseModel):

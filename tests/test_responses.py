@@ -23,7 +23,14 @@ from services.directory.importer import import_files
 from services.providers import outbox
 from tests.answer_helpers import answering, emails, eventually, follow, link_in, reply_sms
 from tests.delivery_helpers import settled
-from tests.directory_data import CELL_EMAIL, feature, marrakech_directory, point, write
+from tests.directory_data import (
+    CELL_EMAIL,
+    feature,
+    marrakech_directory,
+    national,
+    point,
+    write,
+)
 from tests.events import event_json
 from tests.helpers import publish, service_process
 
@@ -212,6 +219,31 @@ async def test_safety_answers_count_once_and_the_latest_stands(
     assert final["unread_replies"]["count"] == 1
     assert final["unread_replies"]["newest"][0]["text"] == "what is happening?"
     assert stranger.status_code == 422
+
+
+async def test_a_family_sharing_a_phone_is_alerted_once_and_answers_together(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    family = "+33612345678"
+    members = [
+        national("FAM-1", 31.57, -7.95, sms=family, channels=["sms"]),
+        national("FAM-2", 31.58, -7.96, sms=family, channels=["sms"]),
+    ]
+    await _directory(settings, tmp_path, marrakech_directory(date.today()) + members)
+    async with answering(settings, ANSWERING):
+        await publish(settings, event_json("QUAKE-FAM", reservist_needs=[]))
+        await settled(redis_client, "QUAKE-FAM")
+        alerts = [m for m in outbox.received(redis_client, "sms", family) if "ALERTE" in m.body]
+        helped = await reply_sms(settings, family, "Aidez-nous, la maison est fissurée")
+        await eventually(
+            lambda: redis_client.hget("status:{QUAKE-FAM}", "safety:help") == "2",
+            "both members counted as needing help",
+        )
+        view = vigie_status(settings, "QUAKE-FAM")
+    assert len(alerts) == 1, "one SMS for the family's phone"
+    assert int(view["counters"]["shared:sms"]) == 2
+    assert helped.json() == {"crisis_id": "QUAKE-FAM", "answer": "help", "people": 2}
+    assert {"FAM-1", "FAM-2"} <= set(view["needing_help"])
 
 
 def without_reservists(features: list[dict[str, Any]]) -> list[dict[str, Any]]:

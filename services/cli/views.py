@@ -109,7 +109,9 @@ async def _outbox(crisis: str | None) -> list[dict[str, str]]:
         await redis.aclose()
     return [
         {
-            "person": read_entry(people[address_field(e.channel, e.to)]).person_id
+            "person": ", ".join(
+                owner.person_id for owner in read_entry(people[address_field(e.channel, e.to)])
+            )
             if address_field(e.channel, e.to) in people
             else "?",
             "channel": e.channel,

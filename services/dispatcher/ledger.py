@@ -17,7 +17,7 @@ from schemas.alerts import Addressee
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from services.common import compact_json
-from services.common.addressbook import ENTRY_LUA, addressbook_key
+from services.common.addressbook import ENTRY_LUA, OWNERS, addressbook_key
 from services.common.crises import CANCELLED, crisis_key, events_key, status_key
 from services.common.metrics import DELIVERIES
 
@@ -62,6 +62,9 @@ return claimed
 _SETTLE = (
     """
 local prefix, channel = ARGV[1], ARGV[2]
+local OWNERS = '"""
+    + OWNERS
+    + """'
 local rows = cjson.decode(ARGV[3])
 local people = cjson.decode(ARGV[4])
 local counts, book = {}, {}
@@ -100,9 +103,19 @@ for outcome, per_post in pairs(counts) do
   end
   redis.call('HINCRBY', KEYS[2], key, total)
 end
-for first = 1, #book, 1000 do
-  redis.call('HSET', KEYS[3], unpack(book, first, math.min(first + 999, #book)))
+-- An address several people share (a family's phone) keeps them all, and the status
+-- counts the people who share one.
+local shared = 0
+for i = 1, #book, 2 do
+  if redis.call('HSETNX', KEYS[3], book[i], book[i + 1]) == 0 then
+    local owners = redis.call('HGET', KEYS[3], book[i])
+    if not string.find(OWNERS .. owners .. OWNERS, OWNERS .. book[i + 1] .. OWNERS, 1, true) then
+      redis.call('HSET', KEYS[3], book[i], owners .. OWNERS .. book[i + 1])
+      shared = shared + (string.find(owners, OWNERS, 1, true) and 1 or 2)
+    end
+  end
 end
+if shared > 0 then redis.call('HINCRBY', KEYS[2], 'shared:' .. channel, shared) end
 return redis.call('HGET', KEYS[4], 'state')
 """
 )

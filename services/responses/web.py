@@ -28,7 +28,7 @@ from services.common.runtime import Runtime
 from services.common.web_guard import guard
 from services.directory.people import nationals_by_id
 from services.responses import pages
-from services.responses.inbound import who_replies
+from services.responses.inbound import Replier, who_replies
 from services.responses.replies import NotUnderstood, read_reply
 from services.responses.unread import record_unread
 from services.texts.notices import notice
@@ -110,28 +110,41 @@ def create_app(rt: Runtime, extra_pages: Pages = ()) -> FastAPI:
         found = await who_replies(rt.redis, sms.sender)
         if found is None:
             return await _reject(rt, sms, None, "no recent crisis message went to this number")
-        crisis_id, person_id, asked = found
+        crisis_id, repliers = found
+        first = repliers[0]
+        who = ", ".join(r.person_id for r in repliers)
+        # A family's answer is the family's; a leader's or a reservist's is theirs alone,
+        # and which of them answered is not guessed.
+        whose = len(repliers) > 1 and {r.asked.role for r in repliers} != {Role.NATIONAL}
         try:
-            answer = read_reply(asked.role, sms.text)
+            if whose:
+                raise NotUnderstood("a shared number, one of its people a leader or reservist")
+            answer = read_reply(first.asked.role, sms.text)
         except NotUnderstood as exc:
             # Not guessed: kept for the post to read, and the choices asked again.
-            await record_unread(rt.redis, crisis_id, person_id, asked.role, asked.post_id, sms.text)
-            await _ask_again(rt, crisis_id, person_id, asked.role, sms.sender, sms.text)
-            log.info("SMS reply from %s not understood: %s", person_id, exc)
+            kind = NoticeKind.REPLY_SHARED if whose else NoticeKind.REPLY_UNCLEAR
+            await record_unread(
+                rt.redis, crisis_id, who, first.asked.role, first.asked.post_id, sms.text
+            )
+            await _ask_again(rt, crisis_id, first, kind, sms.sender, sms.text)
+            log.info("SMS reply from %s not understood: %s", who, exc)
             return JSONResponse(
                 {"crisis_id": crisis_id, "unread": True, "reason": str(exc)}, status_code=202
             )
-        claim = Claim(
-            crisis_id=crisis_id,
-            person_id=person_id,
-            role=asked.role,
-            answers=[answer],
-            island_id=asked.island_id,
-            post_id=asked.post_id,
-            need_id=asked.need_id,
+        for replier in repliers:
+            claim = Claim(
+                crisis_id=crisis_id,
+                person_id=replier.person_id,
+                role=replier.asked.role,
+                answers=[answer],
+                island_id=replier.asked.island_id,
+                post_id=replier.asked.post_id,
+                need_id=replier.asked.need_id,
+            )
+            await _publish(rt, claim, answer, Via.SMS)
+        return JSONResponse(
+            {"crisis_id": crisis_id, "answer": answer.value, "people": len(repliers)}
         )
-        await _publish(rt, claim, answer, Via.SMS)
-        return JSONResponse({"crisis_id": crisis_id, "answer": answer.value})
 
     @app.get("/healthz")
     async def health() -> dict[str, str]:
@@ -161,28 +174,28 @@ async def _publish(rt: Runtime, claim: Claim, answer: Answer, via: Via) -> None:
 
 
 async def _ask_again(
-    rt: Runtime, crisis_id: str, person_id: str, role: Role, phone: str, text: str
+    rt: Runtime, crisis_id: str, replier: Replier, kind: NoticeKind, phone: str, text: str
 ) -> None:
     """An SMS with the choices again; the same reply delivered twice asks once."""
-    person = (await nationals_by_id(rt.redis, [person_id])).get(person_id) or {}
+    person = (await nationals_by_id(rt.redis, [replier.person_id])).get(replier.person_id) or {}
     language = str(person.get("language") or "fr")
-    said = hashlib.sha256(text.encode()).hexdigest()[:16]
+    said = hashlib.sha256(f"{phone}|{text}".encode()).hexdigest()[:16]
     recipient = Recipient(
-        person_id=person_id,
+        person_id=replier.person_id,
         language=language,
         contacts=Contacts(sms=phone),
         channels=[Channel.SMS],
     )
     status = await crises.crisis_status(rt.redis, crisis_id) or Status.ACTUAL
-    unclear = notice(
-        f"unclear:{person_id}:{said}",
+    again = notice(
+        f"unclear:{replier.person_id}:{said}",
         crisis_id,
-        NoticeKind.REPLY_UNCLEAR,
+        kind,
         recipient,
-        {"role": role.value},
+        {"role": replier.asked.role.value},
         status=status,
     )
-    await rt.broker.publish(unclear, rt.topic(NOTICES), key=crisis_id.encode())
+    await rt.broker.publish(again, rt.topic(NOTICES), key=crisis_id.encode())
 
 
 async def _reject(rt: Runtime, sms: InboundSms, person_id: str | None, reason: str) -> JSONResponse:

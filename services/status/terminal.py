@@ -27,6 +27,14 @@ def render(view: dict[str, Any]) -> Group:
                 f"{counters.get('islands', 0)} islands"
             )
         )
+        shared = {c: int(counters.get(f"shared:{c}", 0)) for c in ("sms", "email", "push")}
+        if any(shared.values()):
+            parts.append(
+                Text(
+                    "People sharing a contact point with someone else (sent once, counted for "
+                    "each): " + ", ".join(f"{c} {n}" for c, n in shared.items() if n)
+                )
+            )
         for kind in view["resolving"]:
             parts.append(
                 Text(
