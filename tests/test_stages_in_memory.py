@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from redis.asyncio import Redis
 
 from schemas.alerts import (
@@ -42,7 +42,8 @@ from schemas.topics import (
     RESPONSES,
     Topic,
 )
-from services.common import crises
+from services.common import crises, roles
+from services.common.addressbook import address_field, addressbook_key
 from services.common.answer_links import AnswerLinks
 from services.common.config import Settings
 from services.common.runtime import Runtime, make_redis
@@ -56,6 +57,7 @@ from services.publishing import headers_for
 from services.reservists.service import register as register_reservists
 from services.resolver.service import register as register_resolver
 from services.responses.service import register as register_responses
+from services.responses.unread import unread_replies
 from services.responses.web import create_app
 from tests.events import event_json, london_event_json
 from tests.helpers import import_marrakech
@@ -350,3 +352,37 @@ async def test_a_job_read_twice_sends_each_person_one_sms_and_reports_them(
         if o.outcome is Outcome.SENT
     ]
     assert sorted(sent) == ["NAT-1", "NAT-2"], "each sent person reported once"
+
+
+async def test_a_reply_from_a_number_a_leader_shares_is_not_taken_as_the_leader_s(
+    memory_settings: Settings,
+) -> None:
+    """A leader and a national on one phone: "OUI" is not the leader's ack (nor the
+    national's answer); it is kept for the post, and the phone is asked to use its links."""
+    settings = memory_settings.model_copy(update={"inbound_sms_key": SecretStr("k")})
+    event = await _recorded(settings, f"MEM-W{uuid.uuid4().hex[:6]}")
+    phone = "+33600000077"
+    async with in_memory(
+        settings, register_responses, (RESPONSES, PersonResponse), (NOTICES, Notice)
+    ) as web:
+        redis = web.rt.redis
+        await redis.zadd(crises.RECENT, {event.crisis_id: 1e12})
+        await redis.hset(
+            addressbook_key(event.crisis_id),
+            address_field("sms", phone),
+            "LEADER-9|MA-RABAT|ISL-9;NAT-9|MA-RABAT|ISL-9",
+        )
+        await roles.remember(
+            redis, event.crisis_id, "LEADER-9", roles.Asked(role=Role.LEADER, island_id="ISL-9")
+        )
+        transport = httpx.ASGITransport(app=create_app(web.rt))
+        async with httpx.AsyncClient(transport=transport, base_url="http://vigie") as client:
+            reply = await client.post(
+                "/sms/inbound", json={"from": phone, "text": "OUI"}, headers={"X-Vigie-Key": "k"}
+            )
+        unread = await unread_replies(redis, event.crisis_id)
+    assert reply.status_code == 202 and reply.json()["unread"] is True
+    assert not [r for r in web.said if isinstance(r, PersonResponse)], "an answer was recorded"
+    [asked] = web.notices(NoticeKind.REPLY_SHARED)
+    assert asked.recipient.contacts.sms == phone
+    assert unread["count"] == 1 and "LEADER-9" in unread["newest"][0]["person_id"]
