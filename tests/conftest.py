@@ -3,6 +3,7 @@
 import asyncio
 import os
 import shutil
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,16 @@ from services.directory.generate import generate_directory
 from services.embedded.stack import EmbeddedStack
 from tests.fault_helpers import Services
 from tests.secure_parts import kafka_security
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """SIGTERM (a CI runner's timeout, `kill`) ends the run as Ctrl-C does: the fixtures'
+    teardown stops the brokers, Redis and the providers they started."""
+
+    def interrupted(signum: int, _: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from services.deploy.kafka_brokers import (
     CONTROLLER_LISTENER,
     as_environment,
     broker_properties,
+    production_security,
 )
 from services.deploy.manifests import WORKLOADS, read_env_file, render
 from services.registry import SERVICES
@@ -49,14 +50,18 @@ def test_compose_has_kraft_kafka_and_redis_with_aof() -> None:
 
 
 def test_compose_brokers_carry_the_settings_the_test_clusters_run_with() -> None:
-    """replication, min.insync.replicas, listeners...: one definition for both."""
-    shared = as_environment(broker_properties(3))
+    """replication, min.insync.replicas, SASL_SSL listeners, ACLs...: one definition for
+    both; no plaintext listener and no password in the file."""
+    shared = as_environment(broker_properties(3) | production_security())
     pinned = re.search(r"<kafka.version>(.+)</kafka.version>", (ROOT / POM).read_text())
     assert pinned is not None
     for name in ("kafka-1", "kafka-2", "kafka-3"):
         broker = compose()["services"][name]
         assert broker["image"] == f"apache/kafka:{pinned.group(1)}"
-        environment = {k: str(v) for k, v in broker["environment"].items()}
+        # Compose reads "$$" as a literal "$" (else it would interpolate the ${dir:...}).
+        environment = {k: str(v).replace("$$", "$") for k, v in broker["environment"].items()}
+        assert "PLAINTEXT" not in " ".join(environment.values()), name
+        assert "kafka_admin_password" in broker["secrets"], name
         assert {k: environment.get(k) for k in shared} == shared, name
         listeners = environment["KAFKA_LISTENERS"]
         assert f"{BROKER_LISTENER}://" in listeners and f"{CONTROLLER_LISTENER}://" in listeners
@@ -82,8 +87,10 @@ def test_services_trust_a_keyring_log_json_and_read_secrets_from_files() -> None
         assert document["configs"][config["source"]]["file"] == "./deploy/trusted-keys.json"
         for secret in ("vigie_sms_url", "vigie_email_url", "vigie_push_url"):
             assert secret in service["secrets"] and secret in document["secrets"]
-    # Nothing secret is written in the files themselves.
+    # Nothing secret is written in the files themselves: the brokers' JAAS settings name
+    # the secret file their password is read from.
     for text in ((ROOT / "docker-compose.yml").read_text(), str(settings)):
+        text = re.sub(r'password=\\"\$\$\{dir:/run/secrets:\w+\}\\"', "<from a secret>", text)
         assert "password=" not in text.lower() and "secret=" not in text.lower()
 
 

@@ -19,8 +19,13 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from services.common.config import Settings
 from services.common.transport import kafka_client_options
-from services.deploy.kafka_brokers import BROKER_LISTENER, CONTROLLER_LISTENER, broker_properties
-from services.embedded.kafka_security import ADMIN, ClusterSecurity
+from services.deploy.kafka_brokers import (
+    ADMIN,
+    BROKER_LISTENER,
+    CONTROLLER_LISTENER,
+    broker_properties,
+)
+from services.embedded.kafka_security import ClusterSecurity
 from services.embedded.processes import StackError, free_port, wait_for_port
 
 STARTUP_TIMEOUT_S = 90.0

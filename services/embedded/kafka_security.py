@@ -1,16 +1,12 @@
-"""A Kafka cluster with no plaintext listener: clients and brokers speak SASL_SSL with
-SCRAM-SHA-512 users, controllers SASL_SSL with PLAIN, and KRaft's StandardAuthorizer lets a
-user do only what an ACL allows (the admin is the one super user)."""
+"""A Kafka cluster secured as production is (services/deploy/kafka_brokers.py): its test
+CA's certificates, its users and their passwords."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import SecretStr
 
-from services.deploy.kafka_brokers import BROKER_LISTENER, CONTROLLER_LISTENER
-
-ADMIN = "admin"
-MECHANISM = "SCRAM-SHA-512"
+from services.deploy.kafka_brokers import ADMIN, ADMIN_PASSWORD_FILE, MECHANISM, secure_properties
 
 
 @dataclass(frozen=True)
@@ -22,37 +18,16 @@ class ClusterSecurity:
     users: dict[str, str] = field(default_factory=dict)  # SCRAM users and their passwords
 
     def properties(self, node_directory: Path) -> dict[str, str]:
+        """The production brokers' security settings, the admin's password in a secrets
+        folder of the node's own, as Docker mounts them."""
+        secrets = node_directory / "secrets"
+        secrets.mkdir(mode=0o700, exist_ok=True)
+        (secrets / ADMIN_PASSWORD_FILE).write_text(self.admin_password)
         keystore = node_directory / "keystore.pem"
         keystore.write_text(self.key_file.read_text() + self.certificate_file.read_text())
-        keystore.chmod(0o600)
-        broker = BROKER_LISTENER.lower()
-        controller = CONTROLLER_LISTENER.lower()
-        return {
-            "listener.security.protocol.map": f"{BROKER_LISTENER}:SASL_SSL,"
-            f"{CONTROLLER_LISTENER}:SASL_SSL",
-            "sasl.enabled.mechanisms": MECHANISM,
-            "sasl.mechanism.inter.broker.protocol": MECHANISM,
-            f"listener.name.{broker}.sasl.enabled.mechanisms": MECHANISM,
-            f"listener.name.{broker}.scram-sha-512.sasl.jaas.config": _jaas(
-                "scram.ScramLoginModule", ADMIN, self.admin_password
-            ),
-            # Controllers cannot read SCRAM credentials before the metadata log is up: PLAIN.
-            "sasl.mechanism.controller.protocol": "PLAIN",
-            f"listener.name.{controller}.sasl.enabled.mechanisms": "PLAIN",
-            f"listener.name.{controller}.plain.sasl.jaas.config": _jaas(
-                "plain.PlainLoginModule",
-                ADMIN,
-                self.admin_password,
-                f'user_{ADMIN}="{self.admin_password}"',
-            ),
-            "ssl.keystore.type": "PEM",
-            "ssl.keystore.location": str(keystore),
-            "ssl.truststore.type": "PEM",
-            "ssl.truststore.location": str(self.ca_file),
-            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-            "super.users": f"User:{ADMIN}",
-            "allow.everyone.if.no.acl.found": "false",
-        }
+        for secret in (keystore, secrets / ADMIN_PASSWORD_FILE):
+            secret.chmod(0o600)
+        return secure_properties(str(secrets), str(keystore), str(self.ca_file))
 
     def scram_arguments(self) -> list[str]:
         """`kafka-storage format` arguments that store every user's SCRAM credentials in
@@ -74,8 +49,3 @@ class ClusterSecurity:
             "kafka_password": SecretStr(password),
             "kafka_ca_file": self.ca_file,
         }
-
-
-def _jaas(module: str, user: str, password: str, *extra: str) -> str:
-    options = " ".join((f'username="{user}"', f'password="{password}"', *extra))
-    return f"org.apache.kafka.common.security.{module} required {options};"
