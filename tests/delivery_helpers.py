@@ -6,7 +6,10 @@ import time
 import redis
 
 from services.common import crises
+from services.common.config import Settings
+from services.common.runtime import make_redis
 from services.providers import outbox
+from services.status.collect import crisis_view
 
 
 def status(client: redis.Redis, crisis_id: str) -> dict[str, int | str]:
@@ -31,3 +34,31 @@ def received(client: redis.Redis, channel: str, address: str) -> list[outbox.Rec
 
 def suppressed(client: redis.Redis) -> int:
     return int(client.get(outbox.SUPPRESSED) or 0)
+
+
+async def settled_adding_up(
+    settings: Settings, crisis_ids: list[str], timeout_s: float = 300
+) -> None:
+    """Wait until the crises are settled, reading their status as `vigie status --json`
+    does, as often as it can: no read may show more sent than targeted, or a sent count
+    without the number of people concerned; some read must fall mid-fan-out."""
+    client = make_redis(settings)
+    deadline = time.monotonic() + timeout_s
+    during = 0
+    try:
+        for crisis_id in crisis_ids:
+            while True:
+                view = await crisis_view(client, crisis_id)
+                counters = view["counters"]
+                for channel in crises.CHANNEL_NAMES:
+                    sent = int(counters.get(f"sent:{channel}", 0))
+                    assert not sent or int(counters.get("people", 0)) > 0, counters
+                    assert sent <= int(counters.get(f"targeted:{channel}", 0)), counters
+                if crises.is_settled(counters):
+                    break
+                during += bool(view["resolving"]) or int(counters.get("sent:sms", 0)) > 0
+                assert time.monotonic() < deadline, f"not settled: {counters}"
+                await asyncio.sleep(0.02)
+    finally:
+        await client.aclose()
+    assert during, "no read fell while a crisis was under way"

@@ -11,19 +11,15 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import redis
 
-from services.common import crises
 from services.common.config import Settings
-from services.common.runtime import make_redis
-from services.status.collect import crisis_view
 from tests.delivery_helpers import settled
 from tests.directory_data import marrakech_directory, write
-from tests.events import event_json, london_event_json
+from tests.events import event_json
 from tests.helpers import import_directory, publish, running
 
 ROOT = Path(__file__).parent.parent
@@ -205,38 +201,3 @@ async def test_status_watch_refreshes_a_live_terminal_view_until_stopped(
     watch = await _watch_process(settings, background=False)
     await asyncio.sleep(0.5)  # any moment of its loading will do
     await _ended(watch, signal.SIGINT, accepted=(130, -signal.SIGINT))
-
-
-async def test_the_counts_add_up_at_every_instant_of_a_fan_out(
-    settings: Settings, london_directory: Path
-) -> None:
-    """Read as `vigie status --json` reads it, as often as possible while 10,000 people are
-    resolved and alerted: never more sent than targeted, never a sent count without the
-    number of people concerned."""
-    await import_directory(settings, london_directory)
-    reads: list[dict[str, Any]] = []
-    client = make_redis(settings)
-    try:
-        async with running(settings, ["ingest", "resolver", "dispatcher-priority"]):
-            await publish(settings, london_event_json("LONDON-COUNT", channels=["sms", "push"]))
-            deadline = time.monotonic() + 120
-            while True:
-                view = await crisis_view(client, "LONDON-COUNT")
-                reads.append(view)
-                if crises.is_settled(view["counters"]):
-                    break
-                assert time.monotonic() < deadline, view["counters"]
-                await asyncio.sleep(0.02)
-    finally:
-        await client.aclose()
-    during = 0
-    for view in reads:
-        counters = view["counters"]
-        for channel in crises.CHANNEL_NAMES:
-            sent = int(counters.get(f"sent:{channel}", 0))
-            if sent:
-                assert int(counters.get("people", 0)) > 0, counters
-            assert sent <= int(counters.get(f"targeted:{channel}", 0)), counters
-        sms = int(counters.get("sent:sms", 0))
-        during += bool(view["resolving"]) or 0 < sms < int(counters.get("targeted:sms", 0))
-    assert during, "no read fell while the crisis was under way"

@@ -175,10 +175,17 @@ async def test_a_forged_expired_or_misused_link_is_refused_and_counts_nothing(
     assert redis_client.hget("status:{C-LINKS}", "safety:help") is None
 
 
+FAMILY_PHONE = "+33612345678"
+
+
 async def test_safety_answers_count_once_and_the_latest_stands(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
-    await _directory(settings, tmp_path, marrakech_directory(date.today()))
+    """... and a family sharing a phone is alerted once and answers together."""
+    family = [
+        national(f"FAM-{n}", 31.57, -7.95, sms=FAMILY_PHONE, channels=["sms"]) for n in (1, 2)
+    ]
+    await _directory(settings, tmp_path, marrakech_directory(date.today()) + family)
     async with answering(settings, ANSWERING):
         await publish(settings, event_json("QUAKE-R4", reservist_needs=[]))
         people = (await settled(redis_client, "QUAKE-R4"))["people"]
@@ -207,6 +214,19 @@ async def test_safety_answers_count_once_and_the_latest_stands(
             "the choices asked again by SMS",
         )
         final = vigie_status(settings, "QUAKE-R4")
+        alerts = [
+            m for m in outbox.received(redis_client, "sms", FAMILY_PHONE) if "ALERTE" in m.body
+        ]
+        helped = await reply_sms(settings, FAMILY_PHONE, "Aidez-nous, la maison est fissurée")
+        await eventually(
+            lambda: redis_client.hget("status:{QUAKE-R4}", "safety:help") == "2",
+            "both members of the family counted as needing help",
+        )
+        family_view = vigie_status(settings, "QUAKE-R4")
+    assert len(alerts) == 1, "one SMS for the family's phone"
+    assert int(family_view["counters"]["shared:sms"]) == 2
+    assert helped.json() == {"crisis_id": "QUAKE-R4", "answer": "help", "people": 2}
+    assert {"FAM-1", "FAM-2"} <= set(family_view["needing_help"])
     assert needing["safety"] == {"safe": 1, "help": 1, "no_answer": people - 2}
     assert needing["needing_help"]["N-SMS-ONLY"]["contact"] == sms_only
     assert needing["needing_help"]["N-SMS-ONLY"]["post_id"] == "CON-MARRAKECH"
@@ -219,31 +239,6 @@ async def test_safety_answers_count_once_and_the_latest_stands(
     assert final["unread_replies"]["count"] == 1
     assert final["unread_replies"]["newest"][0]["text"] == "what is happening?"
     assert stranger.status_code == 422
-
-
-async def test_a_family_sharing_a_phone_is_alerted_once_and_answers_together(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
-) -> None:
-    family = "+33612345678"
-    members = [
-        national("FAM-1", 31.57, -7.95, sms=family, channels=["sms"]),
-        national("FAM-2", 31.58, -7.96, sms=family, channels=["sms"]),
-    ]
-    await _directory(settings, tmp_path, marrakech_directory(date.today()) + members)
-    async with answering(settings, ANSWERING):
-        await publish(settings, event_json("QUAKE-FAM", reservist_needs=[]))
-        await settled(redis_client, "QUAKE-FAM")
-        alerts = [m for m in outbox.received(redis_client, "sms", family) if "ALERTE" in m.body]
-        helped = await reply_sms(settings, family, "Aidez-nous, la maison est fissurée")
-        await eventually(
-            lambda: redis_client.hget("status:{QUAKE-FAM}", "safety:help") == "2",
-            "both members counted as needing help",
-        )
-        view = vigie_status(settings, "QUAKE-FAM")
-    assert len(alerts) == 1, "one SMS for the family's phone"
-    assert int(view["counters"]["shared:sms"]) == 2
-    assert helped.json() == {"crisis_id": "QUAKE-FAM", "answer": "help", "people": 2}
-    assert {"FAM-1", "FAM-2"} <= set(view["needing_help"])
 
 
 def without_reservists(features: list[dict[str, Any]]) -> list[dict[str, Any]]:

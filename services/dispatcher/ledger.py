@@ -17,7 +17,7 @@ from schemas.alerts import Addressee
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from services.common import compact_json
-from services.common.addressbook import ENTRY_LUA, OWNERS, addressbook_key
+from services.common.addressbook import ENTRY_LUA, OWNERS, SEPARATOR, addressbook_key
 from services.common.crises import CANCELLED, crisis_key, events_key, status_key
 from services.common.metrics import DELIVERIES
 
@@ -65,6 +65,9 @@ local prefix, channel = ARGV[1], ARGV[2]
 local OWNERS = '"""
     + OWNERS
     + """'
+local SEPARATOR = '"""
+    + SEPARATOR
+    + """'
 local rows = cjson.decode(ARGV[3])
 local people = cjson.decode(ARGV[4])
 local counts, book = {}, {}
@@ -109,7 +112,9 @@ local shared = 0
 for i = 1, #book, 2 do
   if redis.call('HSETNX', KEYS[3], book[i], book[i + 1]) == 0 then
     local owners = redis.call('HGET', KEYS[3], book[i])
-    if not string.find(OWNERS .. owners .. OWNERS, OWNERS .. book[i + 1] .. OWNERS, 1, true) then
+    -- The same person reached again (another event, a trip) is no second owner.
+    local person = string.sub(book[i + 1], 1, string.find(book[i + 1], SEPARATOR, 1, true))
+    if not string.find(OWNERS .. owners, OWNERS .. person, 1, true) then
       redis.call('HSET', KEYS[3], book[i], owners .. OWNERS .. book[i + 1])
       shared = shared + (string.find(owners, OWNERS, 1, true) and 1 or 2)
     end
