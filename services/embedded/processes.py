@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -23,11 +24,35 @@ class StackError(RuntimeError):
     pass
 
 
+_LOWEST = 10_000
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
+    """A free loopback port below the kernel's ephemeral range: a port from that range
+    (what binding port 0 gives) can be taken, before our server binds it, as the source
+    port of any outgoing connection of the machine; and never the same port twice."""
+    first_ephemeral = _first_ephemeral_port()
+    for _ in range(200):
+        port = random.randrange(_LOWEST, first_ephemeral)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
         return port
+    raise StackError("no free loopback port below the ephemeral range")
+
+
+def _first_ephemeral_port() -> int:
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32_768
+    return max(low, _LOWEST + 1_000)
 
 
 def wait_for_port(
