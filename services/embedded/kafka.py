@@ -112,13 +112,14 @@ class KafkaCluster:
         self.wait_until_complete()
         return self
 
-    def stop(self) -> None:
-        """SIGTERM to every node at once (a controlled shutdown each), then wait."""
+    def stop(self, grace_s: float = 60) -> None:
+        """SIGTERM to every node at once (a controlled shutdown each), then wait, each at
+        most `grace_s` before kill -9."""
         for node in self.nodes:
             if node.running and node.process is not None:
                 node.process.terminate()
         for node in self.nodes:
-            self._reap(node)
+            self._reap(node, grace_s)
 
     def kill(self, node: KafkaNode) -> None:
         """kill -9: no shutdown, no flush beyond what the OS already has."""
@@ -272,17 +273,19 @@ class KafkaCluster:
         )
 
     @staticmethod
-    def _reap(node: KafkaNode) -> None:
+    def _reap(node: KafkaNode, grace_s: float = 60) -> None:
         if node.process is None:
             return
         try:
-            node.process.wait(timeout=60)
+            node.process.wait(timeout=grace_s)
         except subprocess.TimeoutExpired:
             node.process.kill()
             node.process.wait()
 
     def remove(self) -> None:
-        self.stop()
+        # The disks are deleted next: the brokers need not finish a controlled shutdown,
+        # which with all three stopping at once may wait for a quorum that is leaving too.
+        self.stop(grace_s=5)
         shutil.rmtree(self.home, ignore_errors=True)
 
 
