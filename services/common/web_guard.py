@@ -3,7 +3,7 @@ read within a size and a time limit (nobody can make a service hold or echo mega
 keep a connection open by trickling a body), and errors that never repeat the input."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -103,12 +103,16 @@ def guard(
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = sorted({".".join(str(part) for part in error["loc"]) for error in exc.errors()})
-        return _error(422, "invalid request", fields=fields)
+        return _error(422, "invalid request", fields=error_fields(exc.errors()))
 
     @app.exception_handler(HTTPException)
     async def refused(_: Request, exc: HTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+def error_fields(errors: Sequence[Any]) -> list[str]:
+    """Where a validation failed (field paths), without the input that failed it."""
+    return sorted({".".join(str(part) for part in error["loc"]) or "body" for error in errors})
 
 
 def _error(

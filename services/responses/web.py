@@ -25,7 +25,7 @@ from services.common import crises
 from services.common.answer_tokens import AnswerTokens, BadToken, Claim, ExpiredToken
 from services.common.masking import mask
 from services.common.runtime import Runtime
-from services.common.web_guard import guard
+from services.common.web_guard import error_fields, guard
 from services.directory.people import nationals_by_id
 from services.responses import pages
 from services.responses.inbound import Replier, who_replies
@@ -105,8 +105,10 @@ def create_app(rt: Runtime, extra_pages: Pages = ()) -> FastAPI:
         try:
             sms = InboundSms.model_validate_json(await request.body())
         except ValidationError as exc:
-            fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()})
-            return JSONResponse({"error": "invalid SMS reply", "fields": fields}, status_code=422)
+            return JSONResponse(
+                {"error": "invalid SMS reply", "fields": error_fields(exc.errors())},
+                status_code=422,
+            )
         found = await who_replies(rt.redis, sms.sender)
         if found is None:
             return await _reject(rt, sms, None, "no recent crisis message went to this number")
