@@ -165,7 +165,7 @@ def reservist(
         skills=skills,
         languages=languages,
         available=available,
-        sms="+33700000001",
+        sms="+33750000001",
         email=f"{reservist_id.lower()}@example.fr",
         push_token=f"push-{reservist_id}",
     )

@@ -115,3 +115,29 @@ async def test_the_same_id_twice_is_reported_with_both_places_and_neither_import
     assert "none imported" in twice.reason
     assert not redis_client.hexists(keys.NATIONAL_WHERE, "N-TWICE")
     assert redis_client.hexists(keys.NATIONAL_WHERE, "N-ONE-2")
+
+
+async def test_an_address_a_provider_would_misread_is_reported_and_never_stored(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    """`a,b@example.fr` once became `<a>` on the envelope, and its owner was counted as
+    reached; a control character passed too. Both rows are now reported, and the numbers
+    and domains that pass are stored as the providers will take them."""
+    rows = [
+        national("N-COMMA", 31.6, -8.0, email="a,b@example.fr"),
+        national("N-CONTROL", 31.6, -8.0, email="jean\x07dupont@example.fr"),
+        national("N-NOPLAN", 31.6, -8.0, sms="+33700000001"),
+        national("N-SPACED", 31.6, -8.0, sms="+33 6 12 34 56 78", email="Jean@Example.FR"),
+    ]
+    report = await _import(settings, write(tmp_path / "contacts.geojson", rows))
+    reasons = {r.index: r.reason for r in report.rejected}
+    assert sorted(reasons) == [0, 1, 2]
+    assert "email" in reasons[0] and "','" in reasons[0]
+    assert "email" in reasons[1] and "U+0007" in reasons[1]
+    assert "sms" in reasons[2] and "numbering plan" in reasons[2]
+    assert "a,b@example.fr" not in reasons[0]  # the reason never repeats a contact point
+    tile = keys.tile_of(31.6, -8.0)
+    assert redis_client.hget(keys.national_data(tile), "N-COMMA") is None
+    assert redis_client.hget(keys.national_data(tile), "N-CONTROL") is None
+    stored = json.loads(redis_client.hget(keys.national_data(tile), "N-SPACED") or "{}")
+    assert (stored["sms"], stored["email"]) == ("+33612345678", "Jean@example.fr")

@@ -254,7 +254,7 @@ def hydrologists(count: int) -> list[dict[str, Any]]:
             id=f"H{i}",
             skills=["hydrology"],
             languages=["fr"],
-            sms=f"+3370000010{i}",
+            sms=f"+3375000010{i}",
             email=f"h{i}@example.fr",
         )
         for i in range(1, count + 1)

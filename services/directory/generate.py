@@ -188,7 +188,7 @@ def _reservists(rng: random.Random) -> Iterator[dict[str, Any]]:
             skills=rng.sample(SKILLS, rng.randint(1, 2)),
             languages=languages,
             available=rng.random() < 0.85,
-            sms=f"+337{i:08d}",
+            sms=f"+3375{i:07d}",
             email=f"reserviste.{i}@example.fr",
             push_token=f"push-r{i:05d}-{rng.getrandbits(32):08x}",
         )

@@ -8,10 +8,9 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from schemas.crisis import Channel, CountryCode, LanguageTag, RegionCode
+from services.directory.contacts import EmailAddress, PhoneNumber
 
 RecordId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
-Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
-Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")]
 PushToken = Annotated[str, StringConstraints(min_length=8, max_length=512, pattern=r"^\S+$")]
 MAX_GEOMETRY_POINTS = 10_000
 
@@ -26,8 +25,8 @@ class Point(Row):
 
 
 class ContactRow(Row):
-    sms: Phone | None = None
-    email: Email | None = None
+    sms: PhoneNumber | None = None
+    email: EmailAddress | None = None
     push_token: PushToken | None = None
     # Enrolled for drills (CAP status Exercise) and for technical tests (status Test).
     exercise: bool = False
@@ -48,8 +47,8 @@ class PostRow(Row):
     district_countries: list[CountryCode] = Field(min_length=1)
     district_regions: list[RegionCode] = Field(default_factory=list)
     emergency_phone: str = Field(min_length=3, max_length=32)
-    cell_sms: Phone | None = None  # the post's crisis cell, told when an island is unreached
-    cell_email: Email | None = None
+    cell_sms: PhoneNumber | None = None  # the post's crisis cell, told when an island is unreached
+    cell_email: EmailAddress | None = None
     location: Point | None = None
     district_geojson: dict[str, Any] | None = None
 
