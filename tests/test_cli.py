@@ -110,7 +110,25 @@ def test_status_and_outbox_show_a_crisis_end_to_end(
     vigie_up: None,
     tmp_path: Path,
 ) -> None:
+    """With its SMS and push gateway killed first: `vigie up` starts it again, says so, and
+    the crisis reaches everyone."""
+    state = json.loads((Path(operator_env["VIGIE_HOME"]) / "embedded.json").read_text())
+    _kill_processes(f"services.providers gateway {state['redis_url']} ")
     _a_crisis_end_to_end(operator_env, tmp_path)
+    said = (tmp_path / "up.log").read_text()
+    assert "the local SMS and push gateway stopped (exit -9): restarted" in said, said
+
+
+def _kill_processes(command_line: str) -> None:
+    killed = 0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if command_line in cmdline.read_bytes().replace(b"\0", b" ").decode() + " ":
+                os.kill(int(cmdline.parent.name), signal.SIGKILL)
+                killed += 1
+        except (OSError, UnicodeDecodeError):
+            continue  # a process that ended meanwhile
+    assert killed == 1, f"{killed} processes matched {command_line!r}"
 
 
 def _a_crisis_end_to_end(operator_env: dict[str, str], tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def test_the_relay_answers_each_recipient_as_smtp_requires(
         "TO:<a@b@x.org>": 553,
         "TO:<c@x.org> NOTIFY=NEVER": 555,
         "FROM:<d@x.org>": 501,
-        "TO:<down@x.org>": 451,
+        "TO:<down@x.org>": 550,
     }
     received = [(r.to, r.title, r.body) for r in outbox.all_received(client) if r.key == "K-RELAY"]
     assert sorted(received) == [("a@x.org", "Drill", "Hello"), ("b@x.org", "Drill", "Hello")]
@@ -112,7 +112,7 @@ def test_a_pipelined_envelope_gets_a_reply_per_command_in_order(
         ("MAIL FROM:<alerts@vigie.example>", 250),
         ("RCPT TO:<a@x.org>", 250),
         ("RCPT TO:<b@x.org>", 250),
-        ("RCPT TO:<down@x.org>", 451),
+        ("RCPT TO:<down@x.org>", 550),
         ("rcpt TO:<e@x.org>", 250),
         ("RCPT TO:<a@b@x.org>", 553),
         ("RCPT TO:<f@x.org>", 250),

@@ -2,6 +2,7 @@
 arrives whole, over TLS, with the envelope pipelined."""
 
 import ssl
+import time
 from collections.abc import Iterator
 from email import message_from_bytes
 
@@ -10,7 +11,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from schemas.alerts import addressee
+from schemas.alerts import Addressee, addressee
 from schemas.crisis import Channel
 from services.common import recipient_variables
 from services.common.config import Settings
@@ -125,6 +126,10 @@ async def test_each_recipients_values_arrive_whole_within_mail_line_limits(
     assert recipient_variables.decode(str(read)) == variables
 
 
+async def _no_hold(recipients: list[Addressee], waiting: bool) -> None:
+    return None
+
+
 async def test_an_address_the_relay_cannot_take_fails_alone_instead_of_counting_as_sent(
     tls_relay: tuple[int, Recording],
 ) -> None:
@@ -141,7 +146,9 @@ async def test_an_address_the_relay_cannot_take_fails_alone_instead_of_counting_
     deliverer = Deliverer(Sender(settings), settings)
     people = [addressee("P1", "p1@example.org")]
     people.append(addressee("P2", "élodie@exemple.fr"))
-    attempted = await deliverer.deliver(Channel.EMAIL, people, Message("Alerte", "x"), "K")
+    attempted = await deliverer.deliver(
+        Channel.EMAIL, people, Message("Alerte", "x"), "K", time.time() + 60, _no_hold
+    )
     assert {a.recipient["person_id"]: a.sent for a in attempted} == {"P1": True, "P2": False}
     reached = [r for recipients, _ in relay.received for r in recipients]
     assert sorted(set(reached) - {"alertes@vigie.local"}) == ["p1@example.org"]

@@ -106,7 +106,8 @@ def up(
             f"?key={stack.answers['view_key']}"
         )
         try:
-            run_until_signal(stack.settings(), SERVICES)
+            with stack.providers_supervised(logging.getLogger("vigie.up").warning):
+                run_until_signal(stack.settings(), SERVICES)
         finally:
             withdraw(settings.home)
 

@@ -153,9 +153,21 @@ class Settings(BaseSettings):
         description='the channels this dispatcher process sends; production runs `["email"]` '
         'apart from `["sms", "push"]`',
     )
-    send_attempts: int = Field(4, description="attempts before a delivery is failed")
+    send_attempts: int = Field(
+        4,
+        description="attempts before a delivery the provider refused (a wrong number or "
+        "address) is failed",
+    )
     retry_base_s: float = Field(
         0.2, description="first wait before a new attempt (doubles, with jitter)"
+    )
+    retry_max_s: float = Field(
+        30.0, description="longest wait between two tries of a provider that cannot take messages"
+    )
+    delivery_deadline_s: float = Field(
+        6 * 3600.0,
+        description="how long after its fan-out a delivery waits for a provider that cannot "
+        "take it, before it is failed",
     )
     provider_timeout_s: float = Field(15.0, description="how long a provider call may take")
     claim_lease_s: float = Field(

@@ -1,6 +1,7 @@
 """What Vigie knows of each crisis in Redis: its events, its latest text, whether cancelled."""
 
 import json
+import time
 
 from redis.asyncio import Redis
 
@@ -23,6 +24,22 @@ def events_key(crisis_id: str) -> str:
 
 def status_key(crisis_id: str) -> str:
     return f"status:{{{crisis_id}}}"
+
+
+def waiting_key(crisis_id: str) -> str:
+    """Batches of deliveries waiting for a provider that cannot take them: a member per
+    batch ("channel|event|first person|count"), scored with the time its sender must have
+    said again that it still waits (a sender that died stops counting)."""
+    return f"waiting:{{{crisis_id}}}"
+
+
+async def waiting(redis: Redis, crisis_id: str) -> dict[str, int]:
+    """Deliveries waiting for their provider now, per channel."""
+    counts: dict[str, int] = {}
+    for member in await redis.zrangebyscore(waiting_key(crisis_id), time.time(), "+inf"):
+        channel, *_, count = str(member).split("|")
+        counts[channel] = counts.get(channel, 0) + int(count)
+    return counts
 
 
 def unsent_key(crisis_id: str) -> str:

@@ -24,6 +24,16 @@ PROVIDER_SECONDS = Histogram(
     ["channel"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+PROVIDER_FAILING = Gauge(
+    "vigie_provider_failing",
+    "1 while a channel's provider cannot take messages (its deliveries wait), else 0.",
+    ["channel"],
+)
+WAITING = Gauge(
+    "vigie_deliveries_waiting",
+    "Deliveries this process holds while their provider cannot take them.",
+    ["channel"],
+)
 CONSUMER_LAG = Gauge(
     "vigie_consumer_lag",
     "Messages in a partition not yet read by this process's consumer.",

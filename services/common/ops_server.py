@@ -22,6 +22,8 @@ def ops_app(rt: Runtime, services: list[str]) -> Starlette:
         except Exception as exc:  # any failure to reach Redis means not healthy
             checks["redis"] = False
             checks["redis_error"] = type(exc).__name__
+        if rt.failing_providers:
+            checks["providers_failing"] = dict(rt.failing_providers)
         healthy = checks["broker"] and checks["redis"]
         return JSONResponse(checks, status_code=200 if healthy else 503)
 

@@ -39,6 +39,9 @@ class Runtime:
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     # Why the service cannot work (Kafka refused it): /healthz answers 503 with it.
     problem: str | None = None
+    # Providers that cannot take messages now, and why (channel -> reason): the service
+    # is healthy, its deliveries wait; /healthz says which provider fails.
+    failing_providers: dict[str, str] = field(default_factory=dict)
 
     def refuse(self, reason: str) -> None:
         """Kafka refused what this service must do: say so once and turn unhealthy."""

@@ -1,20 +1,31 @@
-"""Hand a batch to a provider; when that fails, retry each recipient on their own with
-exponential backoff and jitter, so one bad recipient never sinks the rest."""
+"""Hand a batch to a provider. A provider that cannot take it now (down, slow, busy) is
+waited out, the batch whole, until the delivery's deadline; a batch it refused is retried
+one recipient at a time with exponential backoff and jitter, so one wrong number never
+sinks the rest, and only what the provider refused for the person fails."""
 
 import asyncio
 import logging
 import random
-from collections.abc import Callable
-from typing import NamedTuple
+import time
+from collections.abc import Awaitable, Callable
+from typing import NamedTuple, Protocol
 
 from schemas.alerts import Addressee
 from schemas.crisis import Channel
 from services.common.config import Settings
-from services.dispatcher.sender import ProviderError, Sender
+from services.common.metrics import PROVIDER_FAILING, WAITING
+from services.dispatcher.sender import ProviderRefused, ProviderUnavailable, Sender
 from services.texts.alerts import Merged, Message
 
 log = logging.getLogger("vigie.dispatcher")
 Personal = Callable[[Addressee], Message]
+
+
+class Hold(Protocol):
+    """What a sender does for deliveries that wait for their provider: called at least
+    every `Deliverer.heartbeat_s` while they wait (`waiting`), and once when they stop."""
+
+    def __call__(self, recipients: list[Addressee], waiting: bool) -> Awaitable[None]: ...
 
 
 class Attempted(NamedTuple):
@@ -26,11 +37,25 @@ class Attempted(NamedTuple):
     error: str | None = None
 
 
+class _Expired(Exception):
+    """The provider could not take the message until the delivery's deadline."""
+
+    def __init__(self, reason: str, calls: int) -> None:
+        super().__init__(reason)
+        self.calls = calls
+
+
 class Deliverer:
-    def __init__(self, sender: Sender, settings: Settings) -> None:
+    def __init__(
+        self, sender: Sender, settings: Settings, failing: dict[str, str] | None = None
+    ) -> None:
+        """`failing`: where to say which providers cannot take messages now, and why."""
         self.sender = sender
         self.attempts = settings.send_attempts
         self.retry_base_s = settings.retry_base_s
+        self.retry_max_s = settings.retry_max_s
+        self.heartbeat_s = settings.claim_lease_s / 3
+        self.failing = failing if failing is not None else {}
 
     async def deliver(
         self,
@@ -38,27 +63,118 @@ class Deliverer:
         batch: list[Addressee],
         message: Message | Merged | Personal,
         key: str,
+        deadline: float,
+        hold: Hold,
     ) -> list[Attempted]:
         """`message` is one text for all, one text with each recipient's own values merged
         by the provider, or a function giving each recipient their own text (each is then
-        a request of its own)."""
+        a request of its own). `deadline`: the time (epoch seconds) until which a provider
+        that cannot take the message is waited for."""
         if callable(message):
             personal = message
             return list(
                 await asyncio.gather(
-                    *(self._each(channel, r, personal(r), key, first=1) for r in batch)
+                    *(
+                        self._each(channel, r, personal(r), key, deadline, hold, first=1)
+                        for r in batch
+                    )
                 )
             )
         try:
-            await self._send(channel, batch, message, key)
-            return [Attempted(r, True, 1) for r in batch]
-        except ProviderError as exc:
-            log.warning(
-                "%s batch of %d failed (%s); retrying one by one", channel.value, len(batch), exc
-            )
-        return list(
-            await asyncio.gather(*(self._each(channel, r, message, key, first=2) for r in batch))
+            refused, calls = await self._taken(channel, batch, message, key, deadline, hold)
+        except _Expired as expired:
+            return [Attempted(r, False, expired.calls, str(expired)) for r in batch]
+        if refused is None:
+            return [Attempted(r, True, calls) for r in batch]
+        log.warning(
+            "%s batch of %d refused (%s); retrying one by one", channel.value, len(batch), refused
         )
+        return list(
+            await asyncio.gather(
+                *(
+                    self._each(channel, r, message, key, deadline, hold, first=2, calls=calls)
+                    for r in batch
+                )
+            )
+        )
+
+    async def _each(
+        self,
+        channel: Channel,
+        recipient: Addressee,
+        message: Message | Merged,
+        key: str,
+        deadline: float,
+        hold: Hold,
+        first: int,
+        calls: int = 0,
+    ) -> Attempted:
+        """`first`: the attempt to start at (the batch was the first); `calls`: the
+        provider calls made for the recipient so far, which the outcome reports."""
+        error = ""
+        for attempt in range(first, self.attempts + 1):
+            if attempt > 1:
+                delay = self.retry_base_s * 2 ** (attempt - 2)
+                await asyncio.sleep(delay * (0.5 + random.random()))
+            try:
+                refused, made = await self._taken(
+                    channel, [recipient], message, key, deadline, hold
+                )
+            except _Expired as expired:
+                return Attempted(recipient, False, calls + expired.calls, str(expired))
+            calls += made
+            if refused is None:
+                return Attempted(recipient, True, calls)
+            error = str(refused)
+        return Attempted(recipient, False, calls, error)
+
+    async def _taken(
+        self,
+        channel: Channel,
+        batch: list[Addressee],
+        message: Message | Merged,
+        key: str,
+        deadline: float,
+        hold: Hold,
+    ) -> tuple[ProviderRefused | None, int]:
+        """Send until the provider takes the message (None) or refuses it (the refusal),
+        waiting while it cannot take it; _Expired when it still cannot at the deadline.
+        With the provider calls it took."""
+        wait = self.retry_base_s
+        waiting = False
+        calls = 0
+        try:
+            while True:
+                calls += 1
+                try:
+                    await self._send(channel, batch, message, key)
+                    self._working(channel)
+                    return None, calls
+                except ProviderRefused as refused:
+                    self._working(channel)
+                    return refused, calls
+                except ProviderUnavailable as unavailable:
+                    self._failing(channel, str(unavailable))
+                    if time.time() + wait > deadline:
+                        raise _Expired(
+                            f"{unavailable}, until the delivery's deadline passed", calls
+                        ) from None
+                    if not waiting:
+                        waiting = True
+                        WAITING.labels(channel.value).inc(len(batch))
+                    await self._wait(wait * (0.5 + random.random()), batch, hold)
+                    wait = min(wait * 2, self.retry_max_s)
+        finally:
+            if waiting:
+                WAITING.labels(channel.value).dec(len(batch))
+                await hold(batch, False)
+
+    async def _wait(self, seconds: float, batch: list[Addressee], hold: Hold) -> None:
+        """Sleep, telling `hold` the batch still waits at least every heartbeat."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            await hold(batch, True)
+            await asyncio.sleep(min(left, self.heartbeat_s))
 
     async def _send(
         self, channel: Channel, batch: list[Addressee], message: Message | Merged, key: str
@@ -70,22 +186,16 @@ class Deliverer:
         else:
             await self.sender.send(channel, addresses, message, key)
 
-    async def _each(
-        self,
-        channel: Channel,
-        recipient: Addressee,
-        message: Message | Merged,
-        key: str,
-        first: int,
-    ) -> Attempted:
-        error = ""
-        for attempt in range(first, self.attempts + 1):
-            if attempt > 1:
-                delay = self.retry_base_s * 2 ** (attempt - 2)
-                await asyncio.sleep(delay * (0.5 + random.random()))
-            try:
-                await self._send(channel, [recipient], message, key)
-                return Attempted(recipient, True, attempt)
-            except ProviderError as exc:
-                error = str(exc)
-        return Attempted(recipient, False, self.attempts, error)
+    def _failing(self, channel: Channel, reason: str) -> None:
+        if channel.value not in self.failing:
+            log.warning(
+                "%s provider cannot take messages: %s; deliveries wait", channel.value, reason
+            )
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+            self.failing[channel.value] = f"since {stamp}: {reason}"
+            PROVIDER_FAILING.labels(channel.value).set(1)
+
+    def _working(self, channel: Channel) -> None:
+        if self.failing.pop(channel.value, None) is not None:
+            log.warning("%s provider takes messages again", channel.value)
+            PROVIDER_FAILING.labels(channel.value).set(0)

@@ -18,7 +18,7 @@ from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from services.common import compact_json
 from services.common.addressbook import ENTRY_LUA, OWNERS, SEPARATOR, addressbook_key
-from services.common.crises import CANCELLED, crisis_key, events_key, status_key
+from services.common.crises import CANCELLED, crisis_key, events_key, status_key, waiting_key
 from services.common.metrics import DELIVERIES
 
 # KEYS: the event's deliveries on the channel. ARGV: now, the lease, the people as a JSON
@@ -126,6 +126,37 @@ return redis.call('HGET', KEYS[4], 'state')
 )
 
 
+# KEYS: the event's deliveries on the channel, the crisis's waiting batches. ARGV: now, the
+# waiting batch's member, its expiry ("" once it no longer waits), the people as JSON. The
+# claims still in flight are renewed (a sender waiting for its provider is alive), and the
+# batch is counted as waiting, or no longer.
+_HOLD = """
+local now, member, expiry = ARGV[1], ARGV[2], ARGV[3]
+local people = cjson.decode(ARGV[4])
+local sending = 'sending:' .. now
+for first = 1, #people, 500 do
+  local last = math.min(first + 499, #people)
+  local states = redis.call('HMGET', KEYS[1], unpack(people, first, last))
+  local renewed = {}
+  for j = 1, last - first + 1 do
+    local state = states[j]
+    if state and string.sub(state, 1, 8) == 'sending:' then
+      renewed[#renewed + 1] = people[first + j - 1]
+      renewed[#renewed + 1] = sending
+    end
+  end
+  if #renewed > 0 then redis.call('HSET', KEYS[1], unpack(renewed)) end
+end
+if expiry == '' then
+  redis.call('ZREM', KEYS[2], member)
+else
+  redis.call('ZADD', KEYS[2], expiry, member)
+  redis.call('EXPIRE', KEYS[2], 86400 * 30)
+end
+return 0
+"""
+
+
 def _in_flight(state: str | bytes | None) -> bool:
     return state is not None and str(state).startswith("sending:")
 
@@ -148,6 +179,7 @@ class Ledger:
         self.poll_s = min(1.0, lease_s / 4)
         self.claim_script = redis.register_script(_CLAIM)
         self.settle_script = redis.register_script(_SETTLE)
+        self.hold_script = redis.register_script(_HOLD)
 
     async def claim(
         self, crisis_id: str, event_id: str, channel: Channel, person_ids: list[str]
@@ -184,6 +216,31 @@ class Ledger:
             pending = [p for p, state in zip(others, states, strict=True) if _in_flight(state)]
             if pending:
                 await asyncio.sleep(self.poll_s)
+
+    async def hold(
+        self,
+        crisis_id: str,
+        event_id: str,
+        channel: Channel,
+        person_ids: list[str],
+        waiting: bool,
+    ) -> None:
+        """Deliveries claimed by this sender wait for their provider (`waiting`), or no
+        longer: their claims are renewed, so no other sender takes them over, and the
+        crisis's status counts them as waiting while this sender says so."""
+        if not person_ids:
+            return
+        now = time.time()
+        member = f"{channel.value}|{event_id}|{person_ids[0]}|{len(person_ids)}"
+        await self.hold_script(
+            keys=[deliveries_key(crisis_id, event_id, channel), waiting_key(crisis_id)],
+            args=[
+                now,
+                member,
+                now + 2 * self.lease_s if waiting else "",
+                compact_json.dumps(person_ids),
+            ],
+        )
 
     async def alerted(self, crisis_id: str, channel: Channel, person_ids: list[str]) -> list[bool]:
         """Whether an alert or update of the crisis reached each person on this channel:

@@ -4,6 +4,7 @@ sent once per (notice, person, channel) like any alert, with the same retries an
 import asyncio
 import json
 import logging
+import time
 
 from schemas.alerts import Addressee, addressee_on
 from schemas.crisis import Channel
@@ -48,8 +49,14 @@ class NoticeDispatcher:
     async def _send(self, notice: Notice, channel: Channel, recipient: Addressee) -> None:
         await self.limiter.acquire(channel, 1)
         text = notice.texts[channel]
+
+        async def hold(recipients: list[Addressee], waiting: bool) -> None:
+            people = [r["person_id"] for r in recipients]
+            await self.ledger.hold(notice.crisis_id, notice.notice_id, channel, people, waiting)
+
+        deadline = time.time() + self.rt.settings.delivery_deadline_s
         [attempt] = await self.deliverer.deliver(
-            channel, [recipient], Message(text.title, text.body), notice.notice_id
+            channel, [recipient], Message(text.title, text.body), notice.notice_id, deadline, hold
         )
         outcome = Outcome.SENT if attempt.sent else Outcome.FAILED
         await self.ledger.settle(

@@ -1,6 +1,7 @@
 """Hand one message to many addresses of a channel through apprise, with a timeout."""
 
 import asyncio
+import enum
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -9,7 +10,7 @@ from schemas.crisis import Channel
 from services.common import recipient_variables
 from services.common.config import Settings
 from services.common.metrics import PROVIDER_SECONDS
-from services.dispatcher import smtp_client
+from services.dispatcher import provider_failures, smtp_client
 from services.dispatcher.provider_urls import KEY, VARIABLES, ProviderUrl
 from services.texts.alerts import Message
 
@@ -23,8 +24,17 @@ class ProviderError(RuntimeError):
     pass
 
 
+class ProviderUnavailable(ProviderError):
+    """The provider could not take the message now (down, slow, busy): send it again."""
+
+
+class ProviderRefused(ProviderError):
+    """The provider refused these recipients (a wrong number or address)."""
+
+
 class Sender:
     def __init__(self, settings: Settings) -> None:
+        provider_failures.listen()
         # Before the URLs are read: whether a URL goes over our SMTP connection depends on it.
         if not smtp_client.install():
             log.warning(
@@ -63,11 +73,11 @@ class Sender:
         key: str,
         variables: dict[str, dict[str, str]] | None = None,
     ) -> None:
-        """Raises ProviderError when the provider did not take the message. `variables`
-        are each address's values for the message's placeholders."""
+        """Raises ProviderUnavailable or ProviderRefused when the provider did not take the
+        message. `variables` are each address's values for the message's placeholders."""
         url = self.urls.get(channel)
         if url is None:
-            raise ProviderError(f"no provider URL configured for {channel.value}")
+            raise ProviderUnavailable(f"no provider URL configured for {channel.value}")
         values = {KEY: key}
         header: AbstractContextManager[str | None] = nullcontext()
         if url.merges:
@@ -82,18 +92,20 @@ class Sender:
                 values[VARIABLES] = merged
             try:
                 with PROVIDER_SECONDS.labels(channel.value).time():
-                    ok = await asyncio.wait_for(
+                    taken = await asyncio.wait_for(
                         loop.run_in_executor(
                             self.executors[channel], _notify, url, addresses, values, message
                         ),
                         self.timeout_s,
                     )
             except TimeoutError:
-                raise ProviderError(
+                raise ProviderUnavailable(
                     f"{channel.value} provider did not answer within {self.timeout_s:.0f} s"
                 ) from None
-        if not ok:
-            raise ProviderError(f"{channel.value} provider refused the message")
+        if taken is _Taken.REFUSED:
+            raise ProviderRefused(f"{channel.value} provider refused the recipients")
+        if taken is _Taken.UNAVAILABLE:
+            raise ProviderUnavailable(f"{channel.value} provider could not take the message")
 
 
 def _setting(channel: Channel) -> str:
@@ -101,16 +113,25 @@ def _setting(channel: Channel) -> str:
     return f"VIGIE_{channel.value.upper()}_URL"
 
 
+class _Taken(enum.Enum):
+    YES = "yes"
+    REFUSED = "refused"
+    UNAVAILABLE = "unavailable"
+
+
 def _notify(
     url: ProviderUrl, addresses: list[str], values: dict[str, str], message: Message
-) -> bool:
+) -> _Taken:
     notifier = url.notifier(addresses, values)
-    if notifier is None:
-        return False
+    if notifier is None:  # the plugin refused these recipients' form
+        return _Taken.REFUSED
     notifier.request_rate_per_sec = 0  # our own rate limiter decides the pace
+    provider_failures.begin()
     try:
-        return bool(notifier.notify(title=message.title, body=message.body))
+        if notifier.notify(title=message.title, body=message.body):
+            return _Taken.YES
     except Exception as error:  # a plugin that fails on a recipient: a refused send, which
         # is retried one by one, never a job read again and again
         log.warning("%s refused the message: %s", type(notifier).__name__, type(error).__name__)
-        return False
+        return _Taken.REFUSED
+    return _Taken.REFUSED if provider_failures.recipients_refused() else _Taken.UNAVAILABLE

@@ -43,7 +43,7 @@ class Dispatcher:
         self.rt = rt
         settings = rt.settings
         self.sender = Sender(settings)
-        self.deliverer = Deliverer(self.sender, settings)
+        self.deliverer = Deliverer(self.sender, settings, rt.failing_providers)
         self.links = AnswerLinks(settings)
         self.limiter = RateLimiter(rt.redis, settings.rate_limits)
         self.ledger = Ledger(rt.redis, settings.claim_lease_s)
@@ -142,7 +142,17 @@ class Dispatcher:
         message: Message | Merged | Personal,
     ) -> list[OutcomeRow]:
         await self.limiter.acquire(channel, len(batch))
-        attempted = await self.deliverer.deliver(channel, batch, message, event.identifier)
+
+        async def hold(recipients: list[Addressee], waiting: bool) -> None:
+            people = [r["person_id"] for r in recipients]
+            await self.ledger.hold(job.crisis_id, event.identifier, channel, people, waiting)
+
+        # A delivery waits for its provider as long from the fan-out, whichever dispatcher
+        # takes the job up again.
+        deadline = job.created_at.timestamp() + self.rt.settings.delivery_deadline_s
+        attempted = await self.deliverer.deliver(
+            channel, batch, message, event.identifier, deadline, hold
+        )
         outcomes, cancelled = await self._settle(
             job,
             event,
@@ -312,7 +322,7 @@ def _register(topics: dict[Channel, Topic], stage: str, notices: bool) -> Callab
                 rt, dispatcher.deliverer, dispatcher.ledger, dispatcher.limiter
             )
 
-            @rt.subscribe(NOTICES, f"{stage}-notices")
+            @rt.subscribe(NOTICES, f"{stage}-notices", **_waiting_out(rt))
             async def send_notice(notice: Notice) -> None:
                 await sender.handle(notice)
 
@@ -323,10 +333,17 @@ def _subscribe(
     rt: Runtime, dispatcher: Dispatcher, topic: Topic, stage: str, channel: Channel
 ) -> None:
     consumers = rt.settings.consumers.get(channel, 1)
+    options = _waiting_out(rt) | ({"max_workers": consumers} if consumers > 1 else {})
 
-    @rt.subscribe(topic, stage, **({"max_workers": consumers} if consumers > 1 else {}))
+    @rt.subscribe(topic, stage, **options)
     async def dispatch(job: AlertJob) -> None:
         await dispatcher.handle(job)
+
+
+def _waiting_out(rt: Runtime) -> dict[str, int]:
+    """A job may wait for its provider until its deliveries' deadline: the consumer stays
+    in its group meanwhile (its heartbeats tell that the process lives)."""
+    return {"max_poll_interval_ms": int((rt.settings.delivery_deadline_s + 120) * 1000)}
 
 
 register_routine = _register(ALERT_JOBS, "dispatcher", notices=False)

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from services.dispatcher import provider_failures
+
 if TYPE_CHECKING:
     from _typeshed import SizedBuffer
 
@@ -85,7 +87,27 @@ class _PipeliningMixin(smtplib.SMTP):
         rcpt_options: Sequence[str] = (),
     ) -> dict[str, tuple[int, bytes]]:
         """smtplib's sendmail, same results and errors, with the envelope pipelined when the
-        server offers it."""
+        server offers it. The codes of refused recipients and messages are noted: they tell
+        a wrong address from a relay that cannot take mail now (a refused sender, MAIL, is
+        about our account: the relay counts as unavailable)."""
+        try:
+            return self._sendmail(from_addr, to_addrs, msg, mail_options, rcpt_options)
+        except smtplib.SMTPRecipientsRefused as error:
+            for code, _ in error.recipients.values():
+                provider_failures.note_smtp(code)
+            raise
+        except smtplib.SMTPDataError as error:  # the message refused (for good if 5xx)
+            provider_failures.note_smtp(error.smtp_code)
+            raise
+
+    def _sendmail(
+        self,
+        from_addr: str,
+        to_addrs: str | Sequence[str],
+        msg: "SizedBuffer | str",
+        mail_options: Sequence[str],
+        rcpt_options: Sequence[str],
+    ) -> dict[str, tuple[int, bytes]]:
         if isinstance(msg, str):
             msg = _put_back(msg)
         self.ehlo_or_helo_if_needed()

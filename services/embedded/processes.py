@@ -143,6 +143,21 @@ class ProvidersProcess(ManagedProcess):
     """The HTTP gateway (this process) and the SMTP relay (`smtp`)."""
 
     smtp: ManagedProcess | None = None
+    redis_url: str = ""
+
+    def revive(self) -> list[str]:
+        """Start again, on the same port, each stand-in provider that stopped; says which
+        (a real provider comes back by itself: these are ours to bring back)."""
+        said = []
+        if self.process.poll() is not None:
+            code = self.process.returncode
+            self.process = restart_provider(self, self.redis_url).process
+            said.append(f"the local SMS and push gateway stopped (exit {code}): restarted")
+        if self.smtp is not None and self.smtp.process.poll() is not None:
+            code = self.smtp.process.returncode
+            self.smtp = restart_provider(self.smtp, self.redis_url)
+            said.append(f"the local SMTP relay stopped (exit {code}): restarted")
+        return said
 
     @property
     def smtp_port(self) -> int:
@@ -174,13 +189,24 @@ def start_providers(redis_url: str, checkout: Path | None = None) -> ProvidersPr
     except BaseException:
         smtp.stop()
         raise
-    return ProvidersProcess("providers", gateway.port, gateway.process, smtp)
+    return ProvidersProcess("providers", gateway.port, gateway.process, smtp, redis_url)
+
+
+def restart_provider(provider: ManagedProcess, redis_url: str) -> ManagedProcess:
+    """A stand-in provider that stopped, started again where it listened."""
+    kind = "smtp" if provider.name == "smtp" else "gateway"
+    what = "local SMTP server" if kind == "smtp" else "local HTTP gateway"
+    return _start_provider(kind, redis_url, what, port=provider.port)
 
 
 def _start_provider(
-    kind: str, redis_url: str, what: str, checkout: Path | None = None
+    kind: str,
+    redis_url: str,
+    what: str,
+    checkout: Path | None = None,
+    port: int | None = None,
 ) -> ManagedProcess:
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "services.providers", kind, redis_url, str(port)],
         cwd=checkout,

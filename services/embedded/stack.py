@@ -6,6 +6,9 @@ import os
 import secrets
 import shutil
 import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -19,6 +22,7 @@ from services.embedded.processes import (
     ManagedProcess,
     ProvidersProcess,
     RedisProcess,
+    StackError,
     free_port,
     start_broker,
     start_providers,
@@ -139,6 +143,31 @@ class EmbeddedStack:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+    @contextmanager
+    def providers_supervised(
+        self, say: Callable[[str], None], every_s: float = 1.0
+    ) -> Iterator[None]:
+        """Meanwhile, a stand-in provider that stops is started again, and `say` told."""
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.wait(every_s):
+                if self.providers is None:
+                    continue
+                try:
+                    for line in self.providers.revive():
+                        say(line)
+                except StackError as exc:  # tried again at the next round
+                    say(f"a local provider stopped and could not be restarted yet: {exc}")
+
+        thread = threading.Thread(target=watch, name="providers-supervisor", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def announce(self, home: Path) -> Path:
         """Write where this stack listens, so other `vigie` commands find it without flags."""

@@ -23,6 +23,8 @@ def gateway_app(redis: Redis) -> FastAPI:
         if not addresses:
             raise HTTPException(400, "no recipients: the payload needs a 'to' list")
         failing = outbox.should_fail(redis, addresses)
+        if failing and failing.permanent:
+            raise HTTPException(400, "recipient refused: not a number in service (test rule)")
         if failing:
             raise HTTPException(503, "provider failure (test rule)")
         suppressed = outbox.record(

@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from redis import Redis
 
@@ -123,12 +123,20 @@ def read_log(entries: Iterable[str | bytes]) -> list[Received]:
     return received
 
 
-def should_fail(redis: Redis, addresses: list[str]) -> str | None:
+class Failure(NamedTuple):
+    """A test rule's failure: the address, and whether the provider refuses it for good
+    (a wrong number or mailbox: rule "-1") rather than failing this once (a count)."""
+
+    address: str
+    permanent: bool
+
+
+def should_fail(redis: Redis, addresses: list[str]) -> Failure | None:
     """The first address a test rule says to fail now, consuming one failure of it."""
     return failing(redis, redis.hgetall(RULES), addresses)
 
 
-def failing(redis: Redis, rules: dict[Any, Any], addresses: list[str]) -> str | None:
+def failing(redis: Redis, rules: dict[Any, Any], addresses: list[str]) -> Failure | None:
     """As `should_fail`, with rules already read (an SMTP transaction reads them once)."""
     if not rules:
         return None
@@ -137,10 +145,10 @@ def failing(redis: Redis, rules: dict[Any, Any], addresses: list[str]) -> str | 
         if remaining is None:
             continue
         if str(remaining) == "-1":
-            return address
+            return Failure(address, permanent=True)
         if int(remaining) > 0:
             redis.hincrby(RULES, address, -1)
-            return address
+            return Failure(address, permanent=False)
     return None
 
 

@@ -53,7 +53,10 @@ class RecordingHandler(OffersPipelining):
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         rules = getattr(envelope, "rules", {})
-        if outbox.failing(self.redis, rules, [address]):
+        failing = outbox.failing(self.redis, rules, [address])
+        if failing and failing.permanent:
+            return "550 5.1.1 mailbox unavailable (test rule)"
+        if failing:
             return "451 4.3.0 provider failure (test rule)"
         envelope.rcpt_tos.append(address)
         return "250 OK"

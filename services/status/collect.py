@@ -24,6 +24,8 @@ async def crisis_view(redis: Redis, crisis_id: str) -> dict[str, Any]:
         "counters": status,
         # Event kinds whose recipients are still being counted: their deliveries wait.
         "resolving": resolving,
+        # Deliveries held while their provider cannot take them, per channel.
+        "waiting": await crises.waiting(redis, crisis_id),
         "posts": [p for p in str(status.get("posts", "")).split(",") if p],
         "leaders": await leader_status(redis, crisis_id),
         "safety": {

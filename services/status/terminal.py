@@ -42,6 +42,14 @@ def render(view: dict[str, Any]) -> Group:
                     "show once the count is done"
                 )
             )
+        if waiting := view.get("waiting"):
+            parts.append(
+                Text.from_markup(
+                    "[bold yellow]Waiting for a provider that cannot take messages now[/] "
+                    "(tried again until the deadline, not failed): "
+                    + escape(", ".join(f"{c} {n}" for c, n in sorted(waiting.items())))
+                )
+            )
         parts.extend(_channels(counters))
         parts.extend(_posts(counters, view["posts"]))
         parts.extend(_answers(view))

@@ -59,6 +59,7 @@ async def _public(rt: Runtime, view: dict[str, Any]) -> dict[str, Any]:
         "state": view["state"],
         "counters": view["counters"],
         "resolving": view["resolving"],
+        "waiting": view["waiting"],
         "leaders": view["leaders"],
         "safety": view["safety"],
         "unread_replies": view["unread_replies"]["count"],

@@ -27,6 +27,12 @@ function cell(row, text) {
   return td;
 }
 
+// Deliveries held while a provider cannot take them: retried, not failed.
+function waitingText(waiting) {
+  const parts = Object.keys(waiting).sort().map((c) => `${c} ${waiting[c]}`);
+  return parts.length ? ` · en attente d'un prestataire indisponible : ${parts.join(", ")}` : "";
+}
+
 function count(counters, key) {
   return Number(counters[key] || 0);
 }
@@ -133,7 +139,8 @@ async function refresh() {
       (kind ? `${kind} · ` : "") +
       `${data.state.state || "inconnu"} · ${count(c, "people")} personnes dans la zone · ` +
       `${count(c, "unreachable")} sans moyen de contact · ${count(c, "islands")} îlots` +
-      (data.resolving && data.resolving.length ? " · destinataires en cours de décompte" : "");
+      (data.resolving && data.resolving.length ? " · destinataires en cours de décompte" : "") +
+      waitingText(data.waiting || {});
     drawTrust(data);
     drawChannels(c);
     drawPosts(c, data.posts);

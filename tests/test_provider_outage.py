@@ -1,0 +1,112 @@
+"""A provider that goes down mid-crisis is waited out: its deliveries wait (shown as such,
+never failed) and go out once it is back, each person reached once."""
+
+import asyncio
+import json
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from pydantic import SecretStr
+
+from services.common import crises
+from services.common.config import Settings
+from services.embedded.processes import (
+    ProvidersProcess,
+    free_port,
+    restart_provider,
+    start_providers,
+)
+from tests.events import london_event_json
+from tests.fault_helpers import (
+    Services,
+    crisis_status,
+    fault_tolerant,
+    sent,
+    settled_once_each,
+    until,
+)
+from tests.helpers import import_directory, publish
+
+OUTAGE_S = 30.0
+DISPATCHER = "dispatcher-priority"
+
+
+@pytest.fixture
+def providers(settings: Settings) -> Iterator[ProvidersProcess]:
+    """Providers of this test's own, which it can kill and start again."""
+    running = start_providers(settings.redis_url or "")
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def fault_settings(settings: Settings, providers: ProvidersProcess) -> Settings:
+    urls = {name: SecretStr(url) for name, url in providers.urls().items()}
+    return fault_tolerant(settings).model_copy(update={**urls, "retry_max_s": 2.0})
+
+
+def _waiting(client: redis.Redis, crisis_id: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for member in client.zrangebyscore(crises.waiting_key(crisis_id), time.time(), "+inf"):
+        channel, *_, count = str(member).split("|")
+        counts[channel] = counts.get(channel, 0) + int(count)
+    return counts
+
+
+def _health(port: int) -> tuple[int, dict[str, object]]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+        return answer.status, json.loads(answer.read())
+
+
+async def test_the_sms_and_push_gateway_down_30_s_mid_crisis_is_waited_out(
+    fault_settings: Settings,
+    providers: ProvidersProcess,
+    redis_client: redis.Redis,
+    london_directory: Path,
+    tmp_path: Path,
+) -> None:
+    ops_port = free_port()
+
+    def own_ops(name: str, settings: Settings) -> Settings:
+        if name != DISPATCHER:
+            return settings
+        return settings.model_copy(update={"ops_listen": f"127.0.0.1:{ops_port}"})
+
+    services = Services(fault_settings, tmp_path, signed_in=own_ops)
+    try:
+        await import_directory(fault_settings, london_directory)
+        crisis = "LONDON-OUTAGE"
+        await publish(fault_settings, london_event_json(crisis))
+        await until(lambda: sent(redis_client, crisis, "sms") > 1_000, "1,000 SMS")
+        providers.process.kill()
+        providers.process.wait()
+        down_at = time.monotonic()
+
+        await until(
+            lambda: {"sms", "push"} <= set(_waiting(redis_client, crisis)),
+            "SMS and push shown as waiting for their provider",
+            timeout_s=20,
+        )
+        status_code, health = _health(ops_port)
+        assert status_code == 200, health  # the dispatcher is healthy; its provider is not
+        failing = health.get("providers_failing")
+        assert isinstance(failing, dict) and {"sms", "push"} <= set(failing), health
+        sms_during = sent(redis_client, crisis, "sms")
+        while time.monotonic() < down_at + OUTAGE_S:
+            status = crisis_status(redis_client, crisis)
+            assert int(status.get("failed:sms", 0)) == int(status.get("failed:push", 0)) == 0
+            await asyncio.sleep(1.0)
+        assert sent(redis_client, crisis, "sms") == sms_during, "sent while the gateway was down"
+
+        providers.process = restart_provider(providers, fault_settings.redis_url or "").process
+        final = await settled_once_each(redis_client, crisis, services)
+        assert int(final["sent:sms"]) > sms_during
+        assert _waiting(redis_client, crisis) == {}
+        status_code, health = _health(ops_port)
+        assert status_code == 200 and "providers_failing" not in health, health
+    finally:
+        services.stop()
