@@ -21,6 +21,7 @@ from services.publishing import headers_for, publish_signed
 from services.registry import SERVICES
 from tests.directory_data import marrakech_directory, write
 
+DIRECTORY_KEYS = "dir:"  # services/directory/keys.py: every key of the directory
 SAMPLES = Path(__file__).parent.parent / "services" / "demo" / "samples"
 DATA = Path(__file__).parent / "data"
 
@@ -73,13 +74,41 @@ async def publish_many(settings: Settings, raws: Iterable[bytes]) -> None:
         await producer.stop()
 
 
+# A directory file imported once in this session: its Redis keys as DUMPed after import.
+_imported: dict[tuple[Path, int, int], list[tuple[bytes, bytes]]] = {}
+
+
+def _identity(path: Path) -> tuple[Path, int, int]:
+    """The file, as changed last: a file rewritten since is imported again."""
+    stat = path.stat()
+    return path.resolve(), stat.st_mtime_ns, stat.st_size
+
+
 async def import_directory(settings: Settings, path: Path) -> None:
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    """`vigie directory import`, for a test's own Redis. A file already imported in this
+    session is restored from a copy of what its import wrote (0.3 s rather than 18 s for
+    the 100,000 nationals of `london_directory`); the import itself is tested apart."""
+    seen = _identity(path)
+    client = Redis.from_url(settings.redis_url or "")
     try:
+        if seen in _imported:
+            restore = client.pipeline(transaction=False)
+            for key, dumped in _imported[seen]:
+                restore.restore(key, 0, dumped, replace=True)
+            await restore.execute()
+            return
+        alone = not [key async for key in client.scan_iter(match=f"{DIRECTORY_KEYS}*")]
         report = await import_files(client, [path])
+        assert not report.rejected, report.rejected[:3]
+        if not alone:  # a copy would hold the other file's records too
+            return
+        keys = [key async for key in client.scan_iter(match=f"{DIRECTORY_KEYS}*", count=1000)]
+        dump = client.pipeline(transaction=False)
+        for key in keys:
+            dump.dump(key)
+        _imported[seen] = list(zip(keys, await dump.execute(), strict=True))
     finally:
         await client.aclose()
-    assert not report.rejected, report.rejected[:3]
 
 
 async def import_marrakech(settings: Settings, tmp_path: Path) -> None:

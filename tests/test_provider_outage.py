@@ -4,6 +4,7 @@ never failed) and go out once it is back, each person reached once."""
 import asyncio
 import json
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,9 +58,19 @@ def _waiting(client: redis.Redis, crisis_id: str) -> dict[str, int]:
     return counts
 
 
+def _started(port: int) -> bool:
+    try:
+        return _health(port)[0] == 200
+    except OSError:  # not listening yet
+        return False
+
+
 def _health(port: int) -> tuple[int, dict[str, object]]:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
-        return answer.status, json.loads(answer.read())
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as unhealthy:
+        return unhealthy.code, json.loads(unhealthy.read())
 
 
 async def test_the_sms_and_push_gateway_down_30_s_mid_crisis_is_waited_out(
@@ -82,6 +93,8 @@ async def test_the_sms_and_push_gateway_down_30_s_mid_crisis_is_waited_out(
         crisis = "LONDON-OUTAGE"
         await publish(fault_settings, london_event_json(crisis))
         await until(lambda: sent(redis_client, crisis, "sms") > 1_000, "1,000 SMS")
+        # Every consumer of the dispatcher started (its first ones send before the last join).
+        await until(lambda: _started(ops_port), "the dispatcher healthy")
         providers.process.kill()
         providers.process.wait()
         down_at = time.monotonic()

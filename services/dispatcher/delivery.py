@@ -14,11 +14,18 @@ from schemas.alerts import Addressee
 from schemas.crisis import Channel
 from services.common.config import Settings
 from services.common.metrics import PROVIDER_FAILING, WAITING
-from services.dispatcher.sender import ProviderRefused, ProviderUnavailable, Sender
+from services.dispatcher.sender import (
+    ProviderRefused,
+    ProviderThrottled,
+    ProviderUnavailable,
+    Sender,
+)
 from services.texts.alerts import Merged, Message
 
 log = logging.getLogger("vigie.dispatcher")
 Personal = Callable[[Addressee], Message]
+# Told when a provider asks to slow down, with how long this sender now waits.
+Throttled = Callable[[Channel, float], Awaitable[None]]
 
 
 class Hold(Protocol):
@@ -47,9 +54,14 @@ class _Expired(Exception):
 
 class Deliverer:
     def __init__(
-        self, sender: Sender, settings: Settings, failing: dict[str, str] | None = None
+        self,
+        sender: Sender,
+        settings: Settings,
+        failing: dict[str, str] | None = None,
+        throttled: Throttled | None = None,
     ) -> None:
         """`failing`: where to say which providers cannot take messages now, and why."""
+        self.throttled = throttled
         self.sender = sender
         self.attempts = settings.send_attempts
         self.retry_base_s = settings.retry_base_s
@@ -162,7 +174,10 @@ class Deliverer:
                     if not waiting:
                         waiting = True
                         WAITING.labels(channel.value).inc(len(batch))
-                    await self._wait(wait * (0.5 + random.random()), batch, hold)
+                    pause = wait * (0.5 + random.random())
+                    if isinstance(unavailable, ProviderThrottled) and self.throttled:
+                        await self.throttled(channel, pause)
+                    await self._wait(pause, batch, hold)
                     wait = min(wait * 2, self.retry_max_s)
         finally:
             if waiting:

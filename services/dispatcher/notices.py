@@ -47,7 +47,7 @@ class NoticeDispatcher:
             await self._send(notice, channel, recipient)
 
     async def _send(self, notice: Notice, channel: Channel, recipient: Addressee) -> None:
-        await self.limiter.acquire(channel, 1)
+        await self.limiter.acquire(channel, 1, priority=True)  # sent by the priority lane
         text = notice.texts[channel]
 
         async def hold(recipients: list[Addressee], waiting: bool) -> None:

@@ -42,6 +42,11 @@ def recipients_refused() -> bool:
     )
 
 
+def throttled() -> bool:
+    """Whether the provider said it gets too many requests (HTTP 429)."""
+    return ("http", 429) in _codes()
+
+
 def _codes() -> list[tuple[str, int]]:
     codes: list[tuple[str, int]] | None = getattr(_noted, "codes", None)
     if codes is None:

@@ -28,6 +28,10 @@ class ProviderUnavailable(ProviderError):
     """The provider could not take the message now (down, slow, busy): send it again."""
 
 
+class ProviderThrottled(ProviderUnavailable):
+    """The provider said it gets too many requests: everyone should slow down."""
+
+
 class ProviderRefused(ProviderError):
     """The provider refused these recipients (a wrong number or address)."""
 
@@ -104,6 +108,8 @@ class Sender:
                 ) from None
         if taken is _Taken.REFUSED:
             raise ProviderRefused(f"{channel.value} provider refused the recipients")
+        if taken is _Taken.THROTTLED:
+            raise ProviderThrottled(f"{channel.value} provider asked to slow down (429)")
         if taken is _Taken.UNAVAILABLE:
             raise ProviderUnavailable(f"{channel.value} provider could not take the message")
 
@@ -117,6 +123,7 @@ class _Taken(enum.Enum):
     YES = "yes"
     REFUSED = "refused"
     UNAVAILABLE = "unavailable"
+    THROTTLED = "throttled"
 
 
 def _notify(
@@ -134,4 +141,6 @@ def _notify(
         # is retried one by one, never a job read again and again
         log.warning("%s refused the message: %s", type(notifier).__name__, type(error).__name__)
         return _Taken.REFUSED
-    return _Taken.REFUSED if provider_failures.recipients_refused() else _Taken.UNAVAILABLE
+    if provider_failures.recipients_refused():
+        return _Taken.REFUSED
+    return _Taken.THROTTLED if provider_failures.throttled() else _Taken.UNAVAILABLE

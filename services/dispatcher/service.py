@@ -43,9 +43,9 @@ class Dispatcher:
         self.rt = rt
         settings = rt.settings
         self.sender = Sender(settings)
-        self.deliverer = Deliverer(self.sender, settings, rt.failing_providers)
-        self.links = AnswerLinks(settings)
         self.limiter = RateLimiter(rt.redis, settings.rate_limits)
+        self.deliverer = Deliverer(self.sender, settings, rt.failing_providers, self.limiter.pause)
+        self.links = AnswerLinks(settings)
         self.ledger = Ledger(rt.redis, settings.claim_lease_s)
         self.posts = PostBook(rt.redis)
         self.events: dict[tuple[str, str], CrisisEvent] = {}
@@ -106,6 +106,7 @@ class Dispatcher:
                 rendered[key] = render(channel, event, recipient["language"], post, withdrawn)
             groups[rendered[key]].append(recipient)
         size = self.rt.settings.batch_sizes.get(channel, 100)
+        size = min(size, self.limiter.most_at_once(channel) or size)  # never over the rate
         batches = [
             (
                 self._personal(job, channel, group[0]["language"], message),
@@ -141,7 +142,7 @@ class Dispatcher:
         batch: list[Addressee],
         message: Message | Merged | Personal,
     ) -> list[OutcomeRow]:
-        await self.limiter.acquire(channel, len(batch))
+        await self.limiter.acquire(channel, len(batch), priority=job.priority)
 
         async def hold(recipients: list[Addressee], waiting: bool) -> None:
             people = [r["person_id"] for r in recipients]
