@@ -176,19 +176,21 @@ def start_services(
     email_dispatchers: int,
     email_nice: int,
     cwd: Path | None = None,
+    lanes: tuple[str, ...] = ("dispatcher-priority",),
 ) -> dict[str, subprocess.Popen[bytes]]:
-    """Ingest, the resolver and dispatcher processes of their own per channel
+    """Ingest, the resolver and dispatcher processes of their own per lane and channel
     (VIGIE_DISPATCH_CHANNELS, see the README), so each has an interpreter of its own; the
     email dispatchers at niceness `email_nice`. `cwd`: the checkout to run (its code comes
     first on the path)."""
     # (label, service, environment, niceness)
     roles = [("ingest", "ingest", env, 0), ("resolver", "resolver", env, 0)]
-    for channel in channels:
-        replicas = email_dispatchers if channel == "email" else dispatchers
-        for _ in range(replicas):
-            only = {**env, "VIGIE_DISPATCH_CHANNELS": f'["{channel}"]'}
-            nice = email_nice if channel == "email" else 0
-            roles.append((f"dispatcher-priority-{channel}", "dispatcher-priority", only, nice))
+    for lane in lanes:
+        for channel in channels:
+            replicas = email_dispatchers if channel == "email" else dispatchers
+            for _ in range(replicas):
+                only = {**env, "VIGIE_DISPATCH_CHANNELS": f'["{channel}"]'}
+                nice = email_nice if channel == "email" else 0
+                roles.append((f"{lane}-{channel}", lane, only, nice))
     return {
         f"{label}-{i}": subprocess.Popen(
             [sys.executable, "-m", "services.cli", "run", service, "--quiet"],

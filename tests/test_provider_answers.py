@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from pydantic import SecretStr
 
 from schemas.alerts import Addressee, addressee
 from schemas.crisis import Channel
@@ -152,3 +153,57 @@ async def test_one_refused_number_fails_alone_after_its_attempts(provider: Provi
     )
     outcomes = sorted((a.sent, a.attempts) for a in attempted)
     assert outcomes == [(False, 3), (True, 2)]
+
+
+@pytest.fixture
+def second_provider() -> Iterator[Provider]:
+    server = Provider(("127.0.0.1", free_port()), _Answer)
+    server.answers = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _two(first: Provider, second: Provider, **extra: object) -> Settings:
+    return _settings(first.server_address[1]).model_copy(
+        update={
+            "sms_urls": [SecretStr(f"json://127.0.0.1:{second.server_address[1]}/sms?:to={{to}}")],
+            "provider_failures_to_rest": 2,
+            "provider_rest_s": 60.0,
+            **extra,
+        }
+    )
+
+
+async def test_providers_share_the_traffic_and_a_failing_one_is_set_aside(
+    provider: Provider, second_provider: Provider
+) -> None:
+    sender = Sender(_two(provider, second_provider))
+    for _ in range(4):
+        await sender.send(Channel.SMS, ["+33612345678"], Message("A", "b"), "K")
+    assert (provider.requests, second_provider.requests) == (2, 2)  # in turn
+    provider.answers = [503] * 100
+    for _ in range(6):  # each call that meets the failing one goes on to the other
+        await sender.send(Channel.SMS, ["+33612345678"], Message("A", "b"), "K")
+    # Two failures in a row, then it is set aside: the other takes everything.
+    assert provider.requests == 2 + 2
+    assert second_provider.requests == 2 + 6
+
+
+async def test_every_provider_failing_is_waited_out_then_failed_and_reported(
+    provider: Provider, second_provider: Provider
+) -> None:
+    provider.answers = second_provider.answers = [503] * 100
+    settings = _two(provider, second_provider)
+
+    async def hold(recipients: list[Addressee], waiting: bool) -> None:
+        return None
+
+    attempted = await Deliverer(Sender(settings), settings).deliver(
+        Channel.SMS, _people(2), Message("A", "b"), "K", time.time() + 1.0, hold
+    )
+    assert [a.sent for a in attempted] == [False, False]
+    assert all("deadline" in (a.error or "") for a in attempted)
+    assert provider.requests >= 2 and second_provider.requests >= 2

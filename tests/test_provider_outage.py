@@ -123,3 +123,46 @@ async def test_the_sms_and_push_gateway_down_30_s_mid_crisis_is_waited_out(
         assert status_code == 200 and "providers_failing" not in health, health
     finally:
         services.stop()
+
+
+@pytest.fixture
+def second_providers(settings: Settings) -> Iterator[ProvidersProcess]:
+    running = start_providers(settings.redis_url or "")
+    yield running
+    running.stop()
+
+
+async def test_with_two_gateways_one_killed_mid_crisis_the_other_takes_its_traffic(
+    fault_settings: Settings,
+    providers: ProvidersProcess,
+    second_providers: ProvidersProcess,
+    redis_client: redis.Redis,
+    london_directory: Path,
+    tmp_path: Path,
+) -> None:
+    urls = second_providers.urls()
+    two = fault_settings.model_copy(
+        update={
+            "sms_urls": [SecretStr(urls["sms_url"])],
+            "push_urls": [SecretStr(urls["push_url"])],
+        }
+    )
+    services = Services(two, tmp_path)
+    try:
+        await import_directory(two, london_directory)
+        crisis = "LONDON-FAILOVER"
+        await publish(two, london_event_json(crisis))
+        await until(lambda: sent(redis_client, crisis, "sms") > 1_000, "1,000 SMS")
+        providers.process.kill()
+        providers.process.wait()
+        waited: list[dict[str, int]] = []
+
+        def settled_without_waiting() -> bool:
+            waited.append(_waiting(redis_client, crisis))
+            return crises.is_settled(crisis_status(redis_client, crisis))
+
+        await until(settled_without_waiting, "the crisis settled on the other gateway")
+        assert not any(waited), "deliveries waited though another gateway took messages"
+        await settled_once_each(redis_client, crisis, services)
+    finally:
+        services.stop()

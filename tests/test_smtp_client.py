@@ -71,7 +71,7 @@ async def test_a_batch_reaches_a_starttls_relay_whole_with_its_envelope_pipeline
     )
     # With this apprise, emails go through our SMTP connection; a new layout of its email
     # plugin would turn that off (and the dispatcher warns), failing here first.
-    assert email.urls[Channel.EMAIL].over_smtp
+    assert email.pools[Channel.EMAIL].providers[0].url.over_smtp
     people = [f"p{i}@example.org" for i in range(300)]
     # Lines that start with a dot travel dot-stuffed (RFC 5321 4.5.2) and arrive as sent.
     text = "Restez chez vous.\n.\n..Deux points.\r\nFin."

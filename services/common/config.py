@@ -120,6 +120,19 @@ class Settings(BaseSettings):
         "values to a relay that merges them",
     )
     push_url: SecretStr | None = Field(None, description="the push provider, likewise")
+    sms_urls: list[SecretStr] = Field(
+        [],
+        description="more SMS providers (a JSON list of URL templates), used in turn with "
+        "`VIGIE_SMS_URL`: one that keeps failing is set aside and the others take its traffic",
+    )
+    email_urls: list[SecretStr] = Field([], description="more email providers, likewise")
+    push_urls: list[SecretStr] = Field([], description="more push providers, likewise")
+    provider_failures_to_rest: int = Field(
+        3, ge=1, description="calls in a row a provider could not take before it is set aside"
+    )
+    provider_rest_s: float = Field(
+        30.0, description="how long a provider set aside gets no traffic before it is tried"
+    )
     rate_limits: dict[Channel, float] = Field(
         {},
         description='messages per second per channel, e.g. `{"sms": 500}`, shared by all '

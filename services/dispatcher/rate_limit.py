@@ -54,7 +54,7 @@ return 0
 """
 
 
-def bucket_key(channel: Channel) -> str:
+def _bucket_key(channel: Channel) -> str:
     return f"ratelimit:{{{channel.value}}}"
 
 
@@ -85,7 +85,7 @@ class RateLimiter:
         while True:
             wait = float(
                 await self.take(
-                    keys=[bucket_key(channel), _priority_waiting_key(channel)],
+                    keys=[_bucket_key(channel), _priority_waiting_key(channel)],
                     args=[rate, count, time.time(), 1 if priority else 0],
                 )
             )
@@ -97,4 +97,4 @@ class RateLimiter:
     async def pause(self, channel: Channel, seconds: float) -> None:
         """The provider asked us to slow down: no sender takes a token for `seconds`."""
         if self.rates.get(channel):
-            await self.pause_script(keys=[bucket_key(channel)], args=[time.time() + seconds])
+            await self.pause_script(keys=[_bucket_key(channel)], args=[time.time() + seconds])

@@ -8,9 +8,10 @@ from contextlib import AbstractContextManager, nullcontext
 
 from schemas.crisis import Channel
 from services.common import recipient_variables
-from services.common.config import Settings
+from services.common.config import ConfigurationError, Settings
 from services.common.metrics import PROVIDER_SECONDS
 from services.dispatcher import provider_failures, smtp_client
+from services.dispatcher.provider_pool import Provider, ProviderPool
 from services.dispatcher.provider_urls import KEY, VARIABLES, ProviderUrl
 from services.texts.alerts import Message
 
@@ -50,24 +51,33 @@ class Sender:
             for channel, n in _THREADS.items()
         }
         self.timeout_s = settings.provider_timeout_s
-        templates = {
-            Channel.SMS: settings.sms_url,
-            Channel.EMAIL: settings.email_url,
-            Channel.PUSH: settings.push_url,
-        }
-        self.urls = {
-            channel: ProviderUrl(_setting(channel), t.get_secret_value())
-            for channel, t in templates.items()
-            if t is not None
-        }
+        self.pools: dict[Channel, ProviderPool] = {}
+        for channel, (one, more) in {
+            Channel.SMS: (settings.sms_url, settings.sms_urls),
+            Channel.EMAIL: (settings.email_url, settings.email_urls),
+            Channel.PUSH: (settings.push_url, settings.push_urls),
+        }.items():
+            named = [(_setting(channel), one)] if one is not None else []
+            named += [(f"{_setting(channel)}S[{i}]", url) for i, url in enumerate(more)]
+            providers = [Provider(ProviderUrl(n, u.get_secret_value()), n) for n, u in named]
+            if not providers:
+                continue
+            if len({p.url.merges for p in providers}) > 1:
+                raise ConfigurationError(
+                    f"{', '.join(n for n, _ in named)}: pass {{variables}} in all of them or "
+                    "in none (each email is written once, whatever provider sends it)"
+                )
+            self.pools[channel] = ProviderPool(
+                channel, providers, settings.provider_failures_to_rest, settings.provider_rest_s
+            )
 
     def merges(self, channel: Channel) -> bool:
-        """Whether the provider merges recipient variables: its URL template passes them."""
-        url = self.urls.get(channel)
-        return url is not None and url.merges
+        """Whether the providers merge recipient variables: their URL templates pass them."""
+        pool = self.pools.get(channel)
+        return pool is not None and pool.merges
 
     def missing(self) -> list[str]:
-        return [_setting(c) for c in Channel if c not in self.urls]
+        return [_setting(c) for c in Channel if c not in self.pools]
 
     async def send(
         self,
@@ -77,11 +87,36 @@ class Sender:
         key: str,
         variables: dict[str, dict[str, str]] | None = None,
     ) -> None:
-        """Raises ProviderUnavailable or ProviderRefused when the provider did not take the
-        message. `variables` are each address's values for the message's placeholders."""
-        url = self.urls.get(channel)
-        if url is None:
+        """Raises ProviderUnavailable or ProviderRefused when no provider took the message:
+        each not set aside is tried in turn while they cannot take it; a refusal of the
+        recipients ends it. `variables` are each address's values for the placeholders."""
+        pool = self.pools.get(channel)
+        if pool is None:
             raise ProviderUnavailable(f"no provider URL configured for {channel.value}")
+        unavailable = ProviderUnavailable(f"{channel.value}: no provider tried")
+        for provider in pool.in_turn():
+            try:
+                await self._send(channel, provider.url, addresses, message, key, variables)
+            except ProviderUnavailable as error:
+                pool.could_not_take(provider, str(error))
+                unavailable = error
+                continue
+            except ProviderRefused:
+                pool.answered(provider)
+                raise
+            pool.answered(provider)
+            return
+        raise unavailable
+
+    async def _send(
+        self,
+        channel: Channel,
+        url: ProviderUrl,
+        addresses: list[str],
+        message: Message,
+        key: str,
+        variables: dict[str, dict[str, str]] | None,
+    ) -> None:
         values = {KEY: key}
         header: AbstractContextManager[str | None] = nullcontext()
         if url.merges:
