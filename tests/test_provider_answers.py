@@ -99,6 +99,10 @@ async def test_no_answer_in_time_and_no_provider_at_all_are_unavailability(
         await _send(free_port())  # nothing listens there
 
 
+async def _keep_waiting(recipients: list[Addressee], waiting: bool) -> bool:
+    return True
+
+
 def _people(n: int) -> list[Addressee]:
     return [addressee(f"P{i}", f"+3361234567{i}") for i in range(n)]
 
@@ -109,8 +113,9 @@ async def test_a_batch_waits_while_the_provider_cannot_take_it_then_goes_once(
     provider.answers = [503, 503, 429, 500]
     held: list[bool] = []
 
-    async def hold(recipients: list[Addressee], waiting: bool) -> None:
+    async def hold(recipients: list[Addressee], waiting: bool) -> bool:
         held.append(waiting)
+        return True
 
     settings = _settings(provider.server_address[1])
     deliverer = Deliverer(Sender(settings), settings, failing := {})
@@ -128,13 +133,10 @@ async def test_a_provider_still_down_at_the_deadline_fails_the_batch_saying_why(
 ) -> None:
     provider.answers = [503] * 100
 
-    async def hold(recipients: list[Addressee], waiting: bool) -> None:
-        return None
-
     settings = _settings(provider.server_address[1])
     deliverer = Deliverer(Sender(settings), settings, failing := {})
     attempted = await deliverer.deliver(
-        Channel.SMS, _people(2), Message("A", "b"), "K", time.time() + 1.0, hold
+        Channel.SMS, _people(2), Message("A", "b"), "K", time.time() + 1.0, _keep_waiting
     )
     assert [a.sent for a in attempted] == [False, False]
     assert all("until the delivery's deadline passed" in (a.error or "") for a in attempted)
@@ -145,11 +147,8 @@ async def test_one_refused_number_fails_alone_after_its_attempts(provider: Provi
     provider.refused = "+33612345671"  # P1's number
     settings = _settings(provider.server_address[1])
 
-    async def hold(recipients: list[Addressee], waiting: bool) -> None:
-        return None
-
     attempted = await Deliverer(Sender(settings), settings).deliver(
-        Channel.SMS, _people(2), Message("A", "b"), "K", time.time() + 60, hold
+        Channel.SMS, _people(2), Message("A", "b"), "K", time.time() + 60, _keep_waiting
     )
     outcomes = sorted((a.sent, a.attempts) for a in attempted)
     assert outcomes == [(False, 3), (True, 2)]
@@ -198,12 +197,29 @@ async def test_every_provider_failing_is_waited_out_then_failed_and_reported(
     provider.answers = second_provider.answers = [503] * 100
     settings = _two(provider, second_provider)
 
-    async def hold(recipients: list[Addressee], waiting: bool) -> None:
-        return None
-
     attempted = await Deliverer(Sender(settings), settings).deliver(
-        Channel.SMS, _people(2), Message("A", "b"), "K", time.time() + 1.0, hold
+        Channel.SMS, _people(2), Message("A", "b"), "K", time.time() + 1.0, _keep_waiting
     )
     assert [a.sent for a in attempted] == [False, False]
     assert all("deadline" in (a.error or "") for a in attempted)
     assert provider.requests >= 2 and second_provider.requests >= 2
+
+
+async def test_a_message_withdrawn_while_its_provider_is_down_is_never_sent(
+    provider: Provider,
+) -> None:
+    """The crisis was cancelled (or updated) while the batch waited: it is given up."""
+    provider.answers = [503, 503]
+    asked: list[bool] = []
+
+    async def withdrawn_meanwhile(recipients: list[Addressee], waiting: bool) -> bool:
+        asked.append(waiting)
+        return not waiting
+
+    settings = _settings(provider.server_address[1])
+    attempted = await Deliverer(Sender(settings), settings).deliver(
+        Channel.SMS, _people(2), Message("A", "b"), "K", time.time() + 60, withdrawn_meanwhile
+    )
+    assert [(a.sent, a.moot) for a in attempted] == [(False, True), (False, True)]
+    assert provider.requests == 1  # not sent again once moot
+    assert asked == [True, False]

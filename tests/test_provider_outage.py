@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 from pydantic import SecretStr
+from redis.asyncio import Redis
+from rich.console import Console
 
 from services.common import crises
 from services.common.config import Settings
@@ -21,6 +23,8 @@ from services.embedded.processes import (
     restart_provider,
     start_providers,
 )
+from services.status.collect import crisis_view
+from services.status.terminal import render
 from tests.events import london_event_json
 from tests.fault_helpers import (
     Services,
@@ -56,6 +60,17 @@ def _waiting(client: redis.Redis, crisis_id: str) -> dict[str, int]:
         channel, *_, count = str(member).split("|")
         counts[channel] = counts.get(channel, 0) + int(count)
     return counts
+
+
+async def _shown_by_vigie_status(settings: Settings, crisis_id: str) -> str:
+    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    try:
+        view = await crisis_view(client, crisis_id)
+    finally:
+        await client.aclose()
+    console = Console(record=True, width=200)
+    console.print(render(view))
+    return console.export_text()
 
 
 def _started(port: int) -> bool:
@@ -104,6 +119,8 @@ async def test_the_sms_and_push_gateway_down_30_s_mid_crisis_is_waited_out(
             "SMS and push shown as waiting for their provider",
             timeout_s=20,
         )
+        shown = await _shown_by_vigie_status(fault_settings, crisis)
+        assert "Waiting for a provider that cannot take messages now" in shown, shown
         status_code, health = _health(ops_port)
         assert status_code == 200, health  # the dispatcher is healthy; its provider is not
         failing = health.get("providers_failing")

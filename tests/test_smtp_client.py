@@ -126,8 +126,8 @@ async def test_each_recipients_values_arrive_whole_within_mail_line_limits(
     assert recipient_variables.decode(str(read)) == variables
 
 
-async def _no_hold(recipients: list[Addressee], waiting: bool) -> None:
-    return None
+async def _no_hold(recipients: list[Addressee], waiting: bool) -> bool:
+    return True
 
 
 async def test_an_address_the_relay_cannot_take_fails_alone_instead_of_counting_as_sent(

@@ -30,9 +30,10 @@ Throttled = Callable[[Channel, float], Awaitable[None]]
 
 class Hold(Protocol):
     """What a sender does for deliveries that wait for their provider: called at least
-    every `Deliverer.heartbeat_s` while they wait (`waiting`), and once when they stop."""
+    every `Deliverer.heartbeat_s` while they wait (`waiting`), and once when they stop.
+    False while waiting: the message is moot now (its crisis was cancelled or updated)."""
 
-    def __call__(self, recipients: list[Addressee], waiting: bool) -> Awaitable[None]: ...
+    def __call__(self, recipients: list[Addressee], waiting: bool) -> Awaitable[bool]: ...
 
 
 class Attempted(NamedTuple):
@@ -42,6 +43,15 @@ class Attempted(NamedTuple):
     sent: bool
     attempts: int
     error: str | None = None
+    moot: bool = False  # given up while waiting: the message no longer stood
+
+
+class _Moot(Exception):
+    """The message became moot while it waited for its provider."""
+
+    def __init__(self, calls: int) -> None:
+        super().__init__("no longer sent: the crisis changed while the provider was down")
+        self.calls = calls
 
 
 class _Expired(Exception):
@@ -96,6 +106,8 @@ class Deliverer:
             refused, calls = await self._taken(channel, batch, message, key, deadline, hold)
         except _Expired as expired:
             return [Attempted(r, False, expired.calls, str(expired)) for r in batch]
+        except _Moot as moot:
+            return [Attempted(r, False, moot.calls, str(moot), moot=True) for r in batch]
         if refused is None:
             return [Attempted(r, True, calls) for r in batch]
         log.warning(
@@ -134,6 +146,8 @@ class Deliverer:
                 )
             except _Expired as expired:
                 return Attempted(recipient, False, calls + expired.calls, str(expired))
+            except _Moot as moot:
+                return Attempted(recipient, False, calls + moot.calls, str(moot), moot=True)
             calls += made
             if refused is None:
                 return Attempted(recipient, True, calls)
@@ -177,19 +191,23 @@ class Deliverer:
                     pause = wait * (0.5 + random.random())
                     if isinstance(unavailable, ProviderThrottled) and self.throttled:
                         await self.throttled(channel, pause)
-                    await self._wait(pause, batch, hold)
+                    if not await self._wait(pause, batch, hold):
+                        raise _Moot(calls) from None
                     wait = min(wait * 2, self.retry_max_s)
         finally:
             if waiting:
                 WAITING.labels(channel.value).dec(len(batch))
                 await hold(batch, False)
 
-    async def _wait(self, seconds: float, batch: list[Addressee], hold: Hold) -> None:
-        """Sleep, telling `hold` the batch still waits at least every heartbeat."""
+    async def _wait(self, seconds: float, batch: list[Addressee], hold: Hold) -> bool:
+        """Sleep, telling `hold` the batch still waits at least every heartbeat; False as
+        soon as it says the message is moot."""
         end = time.monotonic() + seconds
         while (left := end - time.monotonic()) > 0:
-            await hold(batch, True)
+            if not await hold(batch, True):
+                return False
             await asyncio.sleep(min(left, self.heartbeat_s))
+        return True
 
     async def _send(
         self, channel: Channel, batch: list[Addressee], message: Message | Merged, key: str

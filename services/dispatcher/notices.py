@@ -50,9 +50,10 @@ class NoticeDispatcher:
         await self.limiter.acquire(channel, 1, priority=True)  # sent by the priority lane
         text = notice.texts[channel]
 
-        async def hold(recipients: list[Addressee], waiting: bool) -> None:
+        async def hold(recipients: list[Addressee], waiting: bool) -> bool:
             people = [r["person_id"] for r in recipients]
             await self.ledger.hold(notice.crisis_id, notice.notice_id, channel, people, waiting)
+            return True  # a notice stands until sent (an escalation asks someone else)
 
         deadline = time.time() + self.rt.settings.delivery_deadline_s
         [attempt] = await self.deliverer.deliver(

@@ -144,9 +144,15 @@ class Dispatcher:
     ) -> list[OutcomeRow]:
         await self.limiter.acquire(channel, len(batch), priority=job.priority)
 
-        async def hold(recipients: list[Addressee], waiting: bool) -> None:
+        async def hold(recipients: list[Addressee], waiting: bool) -> bool:
             people = [r["person_id"] for r in recipients]
             await self.ledger.hold(job.crisis_id, event.identifier, channel, people, waiting)
+            # An alert withdrawn or updated while its provider was down is no longer sent.
+            return (
+                not waiting
+                or job.msg_type is MsgType.CANCEL
+                or not await crises.is_superseded(self.rt.redis, job.crisis_id, event.identifier)
+            )
 
         # A delivery waits for its provider as long from the fan-out, whichever dispatcher
         # takes the job up again.
@@ -158,7 +164,7 @@ class Dispatcher:
             job,
             event,
             channel,
-            [(a.recipient, Outcome.SENT if a.sent else Outcome.FAILED) for a in attempted],
+            [(a.recipient, _outcome(a)) for a in attempted],
             {a.recipient["person_id"]: a for a in attempted},
         )
         sent = [a.recipient for a in attempted if a.sent]
@@ -301,6 +307,12 @@ class Dispatcher:
             payload.encode(),
             (ALERT_JOBS_PRIORITY if job.priority else ALERT_JOBS)[channel],
         )
+
+
+def _outcome(attempted: Attempted) -> Outcome:
+    if attempted.sent:
+        return Outcome.SENT
+    return Outcome.SKIPPED if attempted.moot else Outcome.FAILED
 
 
 def _register(topics: dict[Channel, Topic], stage: str, notices: bool) -> Callable[[Runtime], None]:
