@@ -2,6 +2,7 @@
 never failed) and go out once it is back, each person reached once."""
 
 import asyncio
+import io
 import json
 import time
 import urllib.error
@@ -68,7 +69,7 @@ async def _shown_by_vigie_status(settings: Settings, crisis_id: str) -> str:
         view = await crisis_view(client, crisis_id)
     finally:
         await client.aclose()
-    console = Console(record=True, width=200)
+    console = Console(record=True, width=200, file=io.StringIO())
     console.print(render(view))
     return console.export_text()
 

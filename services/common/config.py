@@ -259,6 +259,8 @@ class Settings(BaseSettings):
                 continue
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
+            if isinstance(value, list):
+                value = [v.get_secret_value() if isinstance(v, SecretStr) else v for v in value]
             env[f"VIGIE_{name.upper()}"] = (
                 json.dumps(value) if isinstance(value, dict | list) else str(value)
             )
