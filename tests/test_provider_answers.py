@@ -4,6 +4,7 @@ fails them, anything else (down, slow, throttling, our credentials) is waited ou
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -47,15 +48,23 @@ class _Answer(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def provider() -> Iterator[Provider]:
+@contextmanager
+def _serving() -> Iterator[Provider]:
     server = Provider(("127.0.0.1", free_port()), _Answer)
     server.answers = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    with _serving() as server:
+        yield server
 
 
 def _settings(port: int) -> Settings:
@@ -156,13 +165,8 @@ async def test_one_refused_number_fails_alone_after_its_attempts(provider: Provi
 
 @pytest.fixture
 def second_provider() -> Iterator[Provider]:
-    server = Provider(("127.0.0.1", free_port()), _Answer)
-    server.answers = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with _serving() as server:
+        yield server
 
 
 def _two(first: Provider, second: Provider, **extra: object) -> Settings:
