@@ -154,3 +154,17 @@ def test_the_configuration_document_lists_every_setting_as_the_code_has_it() -> 
     )
     for name, field in Settings.model_fields.items():
         assert field.description, f"{name} has no description"
+
+
+def test_the_topics_job_creates_the_topics_then_grants_each_service_its_own() -> None:
+    """As docker-compose's `topics` then `grants`: without the grants, every service but
+    the admin is refused by the brokers' ACLs."""
+    [job] = [d for d in _manifests() if d["kind"] == "Job"]
+    steps = job["spec"]["template"]["spec"]
+    ran = [c["args"] for c in steps["initContainers"]] + [c["args"] for c in steps["containers"]]
+    services = compose()["services"]
+    assert ran == [services["topics"]["command"], services["grants"]["command"]]
+    assert all(
+        {"name": "VIGIE_KAFKA_USERNAME", "value": "admin"} in c["env"]
+        for c in steps["initContainers"] + steps["containers"]
+    )

@@ -216,23 +216,29 @@ def topics_job() -> dict[str, Any]:
                 "metadata": {"labels": _labels("topics")},
                 "spec": {
                     "restartPolicy": "OnFailure",
-                    "containers": [
-                        {
-                            "name": "vigie",
-                            "image": IMAGE,
-                            "args": ["topics", "create", "--replication", "3"],
-                            "envFrom": [{"configMapRef": {"name": "vigie-config"}}],
-                            "env": [{"name": "VIGIE_KAFKA_USERNAME", "value": ADMIN}],
-                            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
-                            "volumeMounts": [
-                                {"name": "secrets", "mountPath": "/run/secrets", "readOnly": True}
-                            ],
-                        }
+                    # The topics first, then each service's user given its own topics and
+                    # groups (bus_access.py), as docker-compose's `topics` and `grants` do.
+                    "initContainers": [
+                        _admin_step("topics", ["topics", "create", "--replication", "3"])
                     ],
+                    "containers": [_admin_step("grants", ["topics", "grant"])],
                     "volumes": [_secrets(ADMIN)],
                 },
             },
         },
+    }
+
+
+def _admin_step(name: str, args: list[str]) -> dict[str, Any]:
+    """A container of the topics job: `vigie` signed in to Kafka as the admin."""
+    return {
+        "name": name,
+        "image": IMAGE,
+        "args": args,
+        "envFrom": [{"configMapRef": {"name": "vigie-config"}}],
+        "env": [{"name": "VIGIE_KAFKA_USERNAME", "value": ADMIN}],
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+        "volumeMounts": [{"name": "secrets", "mountPath": "/run/secrets", "readOnly": True}],
     }
 
 
