@@ -20,6 +20,7 @@ async def read_raw(settings: Settings, topic: Topic, timeout_s: float = 120.0) -
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.bootstrap_servers,
         enable_auto_commit=False,
+        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
         **kafka_client_options(settings),
     )
     await consumer.start()

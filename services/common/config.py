@@ -57,6 +57,15 @@ class Settings(BaseSettings):
         "tansu broker refuses them, so its stack sets `false`",
     )
     request_timeout_ms: int = Field(30_000, description="how long a Kafka request may take")
+    # aiokafka does not ask for the cluster's layout again when the broker it asks for a
+    # partition's first offsets says it no longer leads it: it asks that broker again until
+    # its layout is this old (robinhood/aiokafka#9; 5 minutes by default), and the consumer
+    # reads nothing meanwhile. Seen after a broker froze past the timeouts.
+    kafka_metadata_max_age_ms: int = Field(
+        10_000,
+        description="how old a Kafka client's view of partition leaders may get; after a "
+        "leader change a consumer may wait this long",
+    )
     session_timeout_ms: int = Field(
         10_000, description="a consumer silent this long leaves its group (its partitions move)"
     )

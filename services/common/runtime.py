@@ -202,6 +202,7 @@ def make_broker(settings: Settings, **extra: Any) -> KafkaBroker:
         if settings.kafka_compression == "none"
         else settings.kafka_compression,
         request_timeout_ms=settings.request_timeout_ms,
+        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
         max_request_size=MAX_MESSAGE_BYTES,
         # On SIGTERM, messages in hand are finished (and committed) before consumers stop.
         graceful_timeout=settings.graceful_timeout_s,
