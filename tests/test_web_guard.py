@@ -5,87 +5,58 @@ input, and every page carries the security headers."""
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 
 import httpx
 import pytest
-from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 
-from services.common.config import Settings
-from services.common.runtime import Runtime, make_redis
-from services.common.web_server import serve_asgi
-from services.embedded.processes import free_port
 from services.embedded.stack import EmbeddedStack
-from services.responses.web import create_app
+from tests.served_app import ServedApp, served_app
 
 KEY = "gateway-key"
 BODY_TIMEOUT_S = 2.0
 
 
-@dataclass
-class Served:
-    host: str
-    port: int
+async def _raw(
+    served: ServedApp, head: bytes, body_parts: Sequence[bytes] = (), pause_s: float = 0
+) -> bytes:
+    """Send a request by hand (a body trickled in parts), and read the answer, which may
+    come, and the connection close, before the body is all sent."""
+    reader, writer = await asyncio.open_connection(served.host, served.port)
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    async def raw(self, head: bytes, body_parts: Sequence[bytes] = (), pause_s: float = 0) -> bytes:
-        """Send a request by hand (a body trickled in parts), and read the answer, which may
-        come, and the connection close, before the body is all sent."""
-        reader, writer = await asyncio.open_connection(self.host, self.port)
-
-        async def write() -> None:
-            with contextlib.suppress(ConnectionError):
-                writer.write(head)
+    async def write() -> None:
+        with contextlib.suppress(ConnectionError):
+            writer.write(head)
+            await writer.drain()
+            for part in body_parts:
+                await asyncio.sleep(pause_s)
+                writer.write(part)
                 await writer.drain()
-                for part in body_parts:
-                    await asyncio.sleep(pause_s)
-                    writer.write(part)
-                    await writer.drain()
 
-        sending = asyncio.create_task(write())
-        answer = b""
-        try:
-            async with asyncio.timeout(15):
-                while chunk := await reader.read(65_536):
-                    answer += chunk
-        except ConnectionError:
-            pass  # closed on us while we were still sending: what came before stands
-        finally:
-            sending.cancel()
-            writer.close()
-        return answer
+    sending = asyncio.create_task(write())
+    answer = b""
+    try:
+        async with asyncio.timeout(15):
+            while chunk := await reader.read(65_536):
+                answer += chunk
+    except ConnectionError:
+        pass  # closed on us while we were still sending: what came before stands
+    finally:
+        sending.cancel()
+        writer.close()
+    return answer
 
 
 @pytest.fixture
-async def served(stack: EmbeddedStack) -> AsyncIterator[Served]:
-    settings: Settings = stack.settings().model_copy(
-        update={
-            "inbound_sms_key": SecretStr(KEY),
-            "response_secret": SecretStr("s" * 32),
-            "http_body_timeout_s": BODY_TIMEOUT_S,
-        }
+def served(stack: EmbeddedStack) -> Iterator[ServedApp]:
+    settings = stack.settings().changed(
+        inbound_sms_key=SecretStr(KEY),
+        response_secret=SecretStr("s" * 32),
+        http_body_timeout_s=BODY_TIMEOUT_S,
     )
-    redis = make_redis(settings)
-    # Nothing here reaches Kafka: every request is refused before anything is published.
-    rt = Runtime(settings, KafkaBroker(settings.bootstrap_servers), redis)
-    port = free_port()
-    server = asyncio.create_task(serve_asgi(create_app(rt), f"127.0.0.1:{port}"))
-    async with httpx.AsyncClient() as client:
-        for _ in range(100):
-            try:
-                await client.get(f"http://127.0.0.1:{port}/healthz")
-                break
-            except httpx.TransportError:
-                await asyncio.sleep(0.05)
-    yield Served("127.0.0.1", port)
-    server.cancel()
-    await asyncio.gather(server, return_exceptions=True)
-    await redis.aclose()
+    with served_app(settings) as app:
+        yield app
 
 
 def _head(length: int, key: str | None = None, path: str = "/sms/inbound") -> bytes:
@@ -106,15 +77,15 @@ def _status(answer: bytes) -> int:
 
 
 async def test_a_webhook_call_without_the_key_is_refused_before_its_body_is_read(
-    served: Served,
+    served: ServedApp,
 ) -> None:
     # Headers only: the body never comes, yet the refusal does, at once.
-    answer = await served.raw(_head(900))
+    answer = await _raw(served, _head(900))
     assert _status(answer) == 403
     assert b"X-Vigie-Key" in answer
 
 
-async def test_an_oversized_body_is_refused_unread_and_not_echoed(served: Served) -> None:
+async def test_an_oversized_body_is_refused_unread_and_not_echoed(served: ServedApp) -> None:
     huge = json.dumps({"from": "+33600000001", "text": "A" * 5_000_000}).encode()
     async with httpx.AsyncClient() as client:
         for key in (None, KEY):
@@ -124,17 +95,17 @@ async def test_an_oversized_body_is_refused_unread_and_not_echoed(served: Served
             assert len(answer.content) < 1_000 and "AAAA" not in answer.text
 
 
-async def test_a_body_trickled_in_is_cut_off_at_its_deadline(served: Served) -> None:
+async def test_a_body_trickled_in_is_cut_off_at_its_deadline(served: ServedApp) -> None:
     body = json.dumps({"from": "+33600000001", "text": "OK"}).encode()
     started = asyncio.get_running_loop().time()
-    answer = await served.raw(_head(len(body), KEY), [bytes([b]) for b in body], pause_s=0.5)
+    answer = await _raw(served, _head(len(body), KEY), [bytes([b]) for b in body], pause_s=0.5)
     took = asyncio.get_running_loop().time() - started
     assert _status(answer) == 408
     assert took < BODY_TIMEOUT_S + 3, f"the connection was held {took:.1f} s"
 
 
 async def test_a_malformed_reply_is_refused_naming_fields_never_repeating_them(
-    served: Served,
+    served: ServedApp,
 ) -> None:
     secret = "ma-carte-bancaire-4970"
     async with httpx.AsyncClient() as client:
@@ -150,7 +121,7 @@ async def test_a_malformed_reply_is_refused_naming_fields_never_repeating_them(
             assert secret not in answer.text
 
 
-async def test_answer_pages_carry_security_headers_and_refuse_framing(served: Served) -> None:
+async def test_answer_pages_carry_security_headers_and_refuse_framing(served: ServedApp) -> None:
     async with httpx.AsyncClient() as client:
         for answer in (
             await client.get(f"{served.url}/a/forged-token"),
