@@ -64,7 +64,7 @@ async def arrival_times(redis: Redis, identifier: str) -> dict[str, list[float]]
 
 
 async def measure(settings: Settings, pids: dict[str, int], channels: list[str]) -> None:
-    redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    redis = Redis.from_url(settings.redis.url or "", decode_responses=True)
     only = {"channels": [Channel(c) for c in channels]}
     await publish_and_settle(settings, redis, tokyo_crisis("BENCH-WARMUP").model_copy(update=only))
     cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}

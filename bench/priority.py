@@ -52,7 +52,7 @@ def most_in_a_second(times: list[float]) -> int:
 
 
 async def measure(settings: Settings, rate: float) -> None:
-    redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    redis = Redis.from_url(settings.redis.url or "", decode_responses=True)
     sms_only = {"channels": [Channel.SMS]}
 
     async def sent(identifier: str, at_least: int) -> bool:

@@ -34,10 +34,10 @@ from services.common.runtime import make_broker
 
 
 async def measure(settings: Settings, resolver_pid: int, outline: int) -> None:
-    redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    redis = Redis.from_url(settings.redis.url or "", decode_responses=True)
     jobs = AIOKafkaConsumer(
-        *(settings.topic(topic) for topic in ALERT_JOBS_PRIORITY.values()),
-        bootstrap_servers=settings.bootstrap_servers,
+        *(settings.bus.topic(topic) for topic in ALERT_JOBS_PRIORITY.values()),
+        bootstrap_servers=settings.bus.bootstrap_servers,
         auto_offset_reset="earliest",
         fetch_max_bytes=64 * 2**20,
     )
@@ -64,7 +64,7 @@ async def resolve_once(
 ) -> None:
     event = london_crisis(identifier, outline_vertices=vertices)
     published = time.time()
-    await broker.publish(event, settings.topic(CRISIS_ACCEPTED), key=identifier.encode())
+    await broker.publish(event, settings.bus.topic(CRISIS_ACCEPTED), key=identifier.encode())
     await wait_until(lambda: resolved(redis, identifier))
     status = {
         str(k): str(v) for k, v in (await redis.hgetall(crises.status_key(identifier))).items()
@@ -95,7 +95,7 @@ async def resolved(redis: Redis, crisis_id: str) -> bool:
 async def warm_up(settings: Settings, broker: KafkaBroker, redis: Redis) -> None:
     """A crisis over empty ocean first: measure a resolver that has joined its group."""
     event = ocean_crisis("BENCH-WARMUP")
-    await broker.publish(event, settings.topic(CRISIS_ACCEPTED), key=b"BENCH-WARMUP")
+    await broker.publish(event, settings.bus.topic(CRISIS_ACCEPTED), key=b"BENCH-WARMUP")
     await wait_until(lambda: resolved(redis, "BENCH-WARMUP"))
 
 

@@ -81,7 +81,7 @@ def one_round(
     warm_up, crisis = f"WARM-{number}", f"ROUND-{number}"
 
     async def measure() -> tuple[dict[str, float], dict[str, float]]:
-        redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
+        redis = Redis.from_url(settings.redis.url or "", decode_responses=True)
         try:
             await publish_and_settle(settings, redis, tokyo_crisis(warm_up))
             await compact_append_only_file(redis)

@@ -37,13 +37,13 @@ def check_event_file(path: Path, restamp: bool = False) -> tuple[bytes, CrisisEv
 def trust_problem(event: CrisisEvent, key_file: Path | None, settings: Settings) -> str | None:
     """Why ingest would refuse this event signed with this key (default: the configured
     signing key); None when it would take it."""
-    key_file = key_file or settings.signing_key
+    key_file = key_file or settings.trust.signing_key
     if key_file is None:
         return "unsigned: pass --key FILE (from `vigie keys generate`) or set VIGIE_SIGNING_KEY"
     try:
         headers = sign_event(event, load_private(key_file))
-        verify_event(event, headers, KeyringWatcher(settings.trusted_keys).current())
-        check_fresh(event.sent, settings.max_clock_skew_s)
+        verify_event(event, headers, KeyringWatcher(settings.trust.trusted_keys).current())
+        check_fresh(event.sent, settings.trust.max_clock_skew_s)
     except (KeyFileError, Untrusted) as exc:
         return str(exc)
     return None
@@ -67,16 +67,16 @@ async def publish_raw(
 ) -> None:
     async with _producer(settings) as broker:
         await broker.publish(
-            raw, settings.topic(CRISIS_EVENTS), key=key.encode(), headers=headers or {}
+            raw, settings.bus.topic(CRISIS_EVENTS), key=key.encode(), headers=headers or {}
         )
 
 
 def headers_for(settings: Settings, raw: bytes) -> dict[str, str]:
     """Signed with the settings' signing key. Bytes that hold no event go as they are:
     ingest refuses them, with the reason."""
-    if settings.signing_key is not None:
+    if settings.trust.signing_key is not None:
         with contextlib.suppress(InvalidEvent):
-            return signed_headers(raw, settings.signing_key)
+            return signed_headers(raw, settings.trust.signing_key)
     return {}
 
 
@@ -87,7 +87,7 @@ async def publish_signed(settings: Settings, raw: bytes, key: str) -> None:
 async def publish_approval(settings: Settings, approval: Approval) -> None:
     async with _producer(settings) as broker:
         await broker.publish(
-            approval, settings.topic(CRISIS_APPROVALS), key=approval.crisis_id.encode()
+            approval, settings.bus.topic(CRISIS_APPROVALS), key=approval.crisis_id.encode()
         )
 
 
@@ -105,6 +105,8 @@ async def _producer(settings: Settings) -> AsyncIterator[KafkaBroker]:
         raise PublishRefused(refusal(settings, exc)) from None
     except KafkaConnectionError as exc:
         reason = await sign_in_refusal(settings)
-        raise PublishRefused(reason or f"Kafka unreachable at {settings.kafka_bootstrap}") from exc
+        raise PublishRefused(
+            reason or f"Kafka unreachable at {settings.bus.kafka_bootstrap}"
+        ) from exc
     finally:
         await broker.stop()

@@ -55,7 +55,7 @@ async def answering(settings: Settings, names: list[str]) -> AsyncIterator[None]
         deadline = time.monotonic() + 30
         while True:
             with contextlib.suppress(httpx.TransportError):
-                if (await client.get(f"{settings.answer_base_url}/healthz")).status_code == 200:
+                if (await client.get(f"{settings.answers.base_url}/healthz")).status_code == 200:
                     break
             assert time.monotonic() < deadline, "the response service did not come up"
             await asyncio.sleep(0.1)
@@ -65,10 +65,14 @@ async def answering(settings: Settings, names: list[str]) -> AsyncIterator[None]
 async def reply_sms(
     settings: Settings, sender: str, text: str, key: str | None = None
 ) -> httpx.Response:
-    secret = settings.inbound_sms_key.get_secret_value() if settings.inbound_sms_key else ""
+    secret = (
+        settings.answers.inbound_sms_key.get_secret_value()
+        if settings.answers.inbound_sms_key
+        else ""
+    )
     async with httpx.AsyncClient() as client:
         return await client.post(
-            f"{settings.answer_base_url}/sms/inbound",
+            f"{settings.answers.base_url}/sms/inbound",
             json={"from": sender, "text": text},
             headers={"X-Vigie-Key": secret if key is None else key},
         )

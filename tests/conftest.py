@@ -89,7 +89,7 @@ def kafka_settings(kafka_stack: EmbeddedStack) -> Settings:
 
 @pytest.fixture
 def redis_client(settings: Settings) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
+    client = redis.Redis.from_url(settings.redis.url or "", decode_responses=True)
     yield client
     client.close()
 

@@ -24,12 +24,8 @@ CONSUMERS = ["ingest", "resolver", "dispatcher-priority", "leaders", "reservists
 def fault_tolerant(settings: Settings) -> Settings:
     """Deliveries slowed to 1,000 a second per channel, so that a fault lands mid-crisis;
     short leases and timeouts, so that recovery is seen within the test."""
-    return settings.model_copy(
-        update={
-            "rate_limits": dict.fromkeys(Channel, 1_000),
-            "claim_lease_s": 2.0,
-            "request_timeout_ms": 8_000,
-        }
+    return settings.changed(
+        rate_limits=dict.fromkeys(Channel, 1_000), claim_lease_s=2.0, request_timeout_ms=8_000
     )
 
 

@@ -44,7 +44,7 @@ def service_process(
     """`vigie run NAME` as a real process, so it can be SIGKILLed. Logs go to a file: a
     pipe nobody reads would fill and block the service."""
     env = {**os.environ, **settings.as_env()}
-    log = log or Path(tempfile.gettempdir()) / f"vigie-{settings.topic_prefix}{name}.log"
+    log = log or Path(tempfile.gettempdir()) / f"vigie-{settings.bus.topic_prefix}{name}.log"
     with log.open("ab") as sink:
         return subprocess.Popen(
             [sys.executable, "-m", "services.cli", "run", name],
@@ -66,7 +66,7 @@ async def publish_many(settings: Settings, raws: Iterable[bytes]) -> None:
         for raw in raws:
             await producer.publish(
                 raw,
-                settings.topic(CRISIS_EVENTS),
+                settings.bus.topic(CRISIS_EVENTS),
                 key=str(hash(raw)).encode(),
                 headers=headers_for(settings, raw),
             )
@@ -89,7 +89,7 @@ async def import_directory(settings: Settings, path: Path) -> None:
     session is restored from a copy of what its import wrote (0.3 s rather than 18 s for
     the 100,000 nationals of `london_directory`); the import itself is tested apart."""
     seen = _identity(path)
-    client = Redis.from_url(settings.redis_url or "")
+    client = Redis.from_url(settings.redis.url or "")
     try:
         if seen in _imported:
             restore = client.pipeline(transaction=False)

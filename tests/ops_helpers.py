@@ -11,14 +11,14 @@ from services.embedded.processes import free_port
 
 
 def with_ops_port(settings: Settings) -> Settings:
-    return settings.model_copy(update={"ops_listen": f"127.0.0.1:{free_port()}"})
+    return settings.changed(ops_listen=f"127.0.0.1:{free_port()}")
 
 
 Samples = dict[str, list[tuple[dict[str, str], float]]]
 
 
 def scrape(settings: Settings) -> Samples:
-    response = httpx.get(f"http://{settings.ops_listen}/metrics", timeout=5)
+    response = httpx.get(f"http://{settings.operations.ops_listen}/metrics", timeout=5)
     response.raise_for_status()
     samples: Samples = defaultdict(list)
     for family in text_string_to_metric_families(response.text):
@@ -46,7 +46,7 @@ def wait_healthy(settings: Settings, timeout_s: float = 60) -> dict[str, object]
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            response = httpx.get(f"http://{settings.ops_listen}/healthz", timeout=2)
+            response = httpx.get(f"http://{settings.operations.ops_listen}/healthz", timeout=2)
             if response.status_code == 200:
                 health: dict[str, object] = response.json()
                 return health

@@ -63,5 +63,4 @@ def signed_in(
 ) -> Settings:
     """These settings, signed in to the secured Kafka as `user` (with its own password
     unless another is given)."""
-    fields = {**settings.model_dump(), **security.client_settings(user, **password)}
-    return Settings(**fields)  # type: ignore[arg-type]
+    return settings.changed(**security.client_settings(user, **password))

@@ -82,9 +82,9 @@ async def _answers(client: httpx.AsyncClient, url: str) -> bool:
 async def test_the_crisis_page_shows_the_crisis_with_its_map_in_chromium(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
-    assert settings.view_key is not None
-    base = f"http://{settings.response_listen}/crisis/QUAKE-V"
-    key = settings.view_key.get_secret_value()
+    assert settings.answers.view_key is not None
+    base = f"http://{settings.answers.response_listen}/crisis/QUAKE-V"
+    key = settings.answers.view_key.get_secret_value()
     async with running(settings, PIPELINE):
         await _crisis(settings, tmp_path, redis_client)
         async with httpx.AsyncClient() as client:

@@ -127,7 +127,7 @@ async def test_same_event_twice_and_a_replayed_job_send_once(
         await broker.connect()
         for topic in ALERT_JOBS_PRIORITY.values():
             for job in await read_models(settings, topic, AlertJob):
-                await broker.publish(job, settings.topic(topic), key=job.job_id.encode())
+                await broker.publish(job, settings.bus.topic(topic), key=job.job_id.encode())
         await broker.stop()
         await asyncio.sleep(3)
     for channel, address in (
@@ -148,7 +148,7 @@ async def test_a_delivery_left_claimed_by_a_dead_sender_is_still_made_once(
     settling it leaves the claim behind; the job, read again at once, must not be done until
     that delivery is made, once the dead sender's lease has run out."""
     await import_marrakech(settings, tmp_path)
-    settings = settings.model_copy(update={"claim_lease_s": 6.0})
+    settings = settings.changed(claim_lease_s=6.0)
     async with running(settings, PIPELINE):
         await publish(settings, event_json("QUAKE-WARM"))  # every consumer has joined
         await settled(redis_client, "QUAKE-WARM")
@@ -200,12 +200,14 @@ async def test_each_email_carries_only_its_own_answer_links(
     """Hundreds of emails in batches: with a relay that merges recipient variables (one
     message per batch) and with one that does not (one message per person)."""
     if not relay_merges:
-        template = settings.email_url.get_secret_value() if settings.email_url else ""
+        template = (
+            settings.providers.email_url.get_secret_value() if settings.providers.email_url else ""
+        )
         plain = template.replace(f"&+{recipient_variables.HEADER}={{variables}}", "").replace(
             "to=alertes@vigie.local&bcc={to}", "to={to}"
         )
         assert "{variables}" not in plain and "bcc" not in plain
-        settings = settings.model_copy(update={"email_url": SecretStr(plain)})
+        settings = settings.changed(email_url=SecretStr(plain))
     directory = tmp_path / "directory.geojson"
     generate_directory(directory, 4_000, seed=5)
     await import_directory(settings, directory)
@@ -222,7 +224,7 @@ async def test_each_email_carries_only_its_own_answer_links(
     emails = [r for r in outbox.all_received(redis_client) if r.channel == "email"]
     assert len(emails) == int(status["sent:email"]) > 250  # more than one batch
     assert len({e.to for e in emails}) == len(emails), "one email per person"
-    tokens = AnswerTokens(settings.response_secret.get_secret_value(), 3600)  # type: ignore[union-attr]
+    tokens = AnswerTokens(settings.answers.response_secret.get_secret_value(), 3600)  # type: ignore[union-attr]
     for email in emails:
         safe, help_ = link_in(email.body, "safe"), link_in(email.body, "help")
         token = safe.split("/a/")[1].split("?")[0]

@@ -21,9 +21,7 @@ from tests.helpers import import_directory, publish, running, service_process
 @pytest.fixture
 def slow_settings(settings: Settings) -> Settings:
     """Providers throttled so a fan-out lasts a few seconds; short claim lease."""
-    return settings.model_copy(
-        update={"rate_limits": dict.fromkeys(Channel, 1_500), "claim_lease_s": 2.0}
-    )
+    return settings.changed(rate_limits=dict.fromkeys(Channel, 1_500), claim_lease_s=2.0)
 
 
 @pytest.fixture

@@ -131,7 +131,7 @@ def test_kubernetes_replicas_never_outnumber_partitions_and_probes_are_set() -> 
     for name, deployment in deployments.items():
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         env = {e["name"]: e["value"] for e in container["env"]}
-        consumers = json.loads(env.get("VIGIE_CONSUMERS", "null")) or Settings().consumers
+        consumers = json.loads(env.get("VIGIE_CONSUMERS", "null")) or Settings().delivery.consumers
         channels = json.loads(env.get("VIGIE_DISPATCH_CHANNELS", "null")) or list(consumers)
         dispatches = container["args"][1].startswith("dispatcher")
         members[name] = max((consumers.get(c, 1) for c in channels if dispatches), default=1)
@@ -153,7 +153,10 @@ def test_the_configuration_document_lists_every_setting_as_the_code_has_it() -> 
         "out of date: replace the table in docs/configuration.md with `vigie settings doc`"
     )
     for name, field in Settings.model_fields.items():
-        assert field.description, f"{name} has no description"
+        concern = field.annotation
+        assert concern is not None and concern.__doc__, f"{name} has no description"
+        for setting, info in concern.model_fields.items():
+            assert info.description, f"{name}.{setting} has no description"
 
 
 def test_the_topics_job_creates_the_topics_then_grants_each_service_its_own() -> None:

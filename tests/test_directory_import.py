@@ -15,7 +15,7 @@ from tests.directory_data import box, feature, marrakech_directory, national, po
 
 
 async def _import(settings: Settings, *paths: Path):  # type: ignore[no-untyped-def]
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
     try:
         return await import_files(client, list(paths))
     finally:

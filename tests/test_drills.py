@@ -89,7 +89,7 @@ async def _seen(
 ) -> Any:
     """What `vigie status CRISIS` shows under `part` (unsent, rejected, state) for this
     event (or field), once it shows it."""
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
     deadline = time.monotonic() + timeout_s
     try:
         while identifier not in (view := await crisis_view(client, crisis_id))[part]:

@@ -78,7 +78,7 @@ async def test_ingest_survives_a_thousand_hostile_events_and_good_ones_flow(
     settings: Settings,
 ) -> None:
     hostile = draw_many(hostile_events, AT_LEAST)
-    assert settings.signing_key is not None
+    assert settings.trust.signing_key is not None
     good = {f"GOOD-{i}": event_json(f"GOOD-{i}") for i in range(AT_LEAST // 100)}
     goods = list(good.values())
     stream: list[bytes] = []
@@ -112,7 +112,7 @@ async def test_directory_import_refuses_each_hostile_row_and_keeps_the_good(
         rows.append(row)
     path = tmp_path / "hostile.geojson"
     path.write_text(json.dumps(collection(rows)))
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
     try:
         report = await import_files(client, [path])
     finally:

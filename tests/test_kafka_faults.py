@@ -79,7 +79,7 @@ async def _crisis_under_way(
 
 
 def _jobs_topics(settings: Settings) -> list[str]:
-    return [settings.topic(topic) for topic in ALERT_JOBS_PRIORITY.values()]
+    return [settings.bus.topic(topic) for topic in ALERT_JOBS_PRIORITY.values()]
 
 
 async def _nothing_lost_on_the_bus(settings: Settings, crisis: str) -> None:
@@ -154,9 +154,7 @@ async def test_a_rolling_restart_of_the_three_brokers(
     london_directory: Path,
 ) -> None:
     # Slower deliveries, so that the crisis outlasts three restarts (13 to 20 s each).
-    slow = fault_tolerant(kafka_settings).model_copy(
-        update={"rate_limits": dict.fromkeys(Channel, 150)}
-    )
+    slow = fault_tolerant(kafka_settings).changed(rate_limits=dict.fromkeys(Channel, 150))
     services = Services(slow, tmp_path, also=_broker_logs(cluster))
     try:
         crisis = "LONDON-ROLL"

@@ -60,7 +60,7 @@ def refused(settings: Settings, log: Path, timeout_s: float = 60) -> dict[str, o
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            response = httpx.get(f"http://{settings.ops_listen}/healthz", timeout=2)
+            response = httpx.get(f"http://{settings.operations.ops_listen}/healthz", timeout=2)
             if response.status_code == 503 and "problem" in response.json():
                 health: dict[str, object] = response.json()
                 return health
@@ -113,7 +113,7 @@ def test_a_service_cannot_read_or_write_a_topic_it_does_not_own(
     assert forged.returncode == 1
     assert "Not published" in forged.stdout
     assert "TopicAuthorizationFailedError" in forged.stdout
-    assert admin_settings.topic_prefix + "crisis.events" in forged.stdout
+    assert admin_settings.bus.topic_prefix + "crisis.events" in forged.stdout
 
     # Ingest's work done with the dispatcher's user: it may not read crisis.events.
     settings = with_ops_port(dispatcher)

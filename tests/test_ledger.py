@@ -16,7 +16,7 @@ from services.dispatcher.ledger import Ledger
 async def test_a_batch_settled_twice_is_counted_once(
     settings: Settings, redis_client: redis.Redis
 ) -> None:
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
     redis_client.hset(crises.events_key("C1"), "E1", "{}")  # the alert, as the resolver keeps it
     ledger = Ledger(client, lease_s=2.0)
     people = [f"N{i}" for i in range(5)]

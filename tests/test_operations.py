@@ -57,7 +57,7 @@ async def test_metrics_and_health_of_a_running_pipeline(
     await publish(ops, event_json("QUAKE-M"))
     await publish(ops, b"<not-an-event/>")
     await settled(redis_client, "QUAKE-M")
-    events_topic = ops.topic_prefix + "crisis.events"
+    events_topic = ops.bus.topic_prefix + "crisis.events"
 
     def caught_up() -> Samples | None:
         """The metrics once ingest has taken both events and the lag gauge, which
@@ -84,7 +84,7 @@ async def test_sigterm_finishes_the_batch_in_hand_and_commits(
     redis_client: redis.Redis,
     processes: Processes,
 ) -> None:
-    slow = settings.model_copy(update={"rate_limits": dict.fromkeys(Channel, 2_000)})
+    slow = settings.changed(rate_limits=dict.fromkeys(Channel, 2_000))
     await import_directory(slow, london_directory)
     processes.start(slow, "ingest")
     processes.start(slow, "resolver")

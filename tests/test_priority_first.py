@@ -43,7 +43,7 @@ def _most_in_any_window(times: list[float], window_s: float) -> int:
 async def test_an_urgent_crisis_goes_first_through_a_throttled_sms_account(
     settings: Settings, redis_client: redis.Redis, london_directory: Path
 ) -> None:
-    throttled = settings.model_copy(update={"rate_limits": {Channel.SMS: RATE}})
+    throttled = settings.changed(rate_limits={Channel.SMS: RATE})
     await import_directory(throttled, london_directory)
     async with running(throttled, PIPELINE):
         # Casablanca and Rabat (about 5,000 SMS), then Agadir (about 900).

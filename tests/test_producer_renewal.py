@@ -15,7 +15,7 @@ async def _renewal_keeps_publishing(settings: Settings) -> None:
     assert isinstance(broker, Broker)
     await broker.connect()
     try:
-        await broker.publish(b"before", settings.topic(DEAD_LETTERS))
+        await broker.publish(b"before", settings.bus.topic(DEAD_LETTERS))
         original = broker.config.producer._producer.producer  # type: ignore[attr-defined]
 
         failing = True
@@ -29,9 +29,9 @@ async def _renewal_keeps_publishing(settings: Settings) -> None:
 
         sent = original.send
         original.send = refuse_once  # the brokers refuse the old producer's next send
-        await broker.publish(b"after", settings.topic(DEAD_LETTERS))
+        await broker.publish(b"after", settings.bus.topic(DEAD_LETTERS))
         assert broker.config.producer._producer.producer is not original  # type: ignore[attr-defined]
-        await broker.publish(b"later", settings.topic(DEAD_LETTERS))
+        await broker.publish(b"later", settings.bus.topic(DEAD_LETTERS))
     finally:
         await broker.stop()
     assert sorted(await read_raw(settings, DEAD_LETTERS)) == [b"after", b"before", b"later"]

@@ -170,13 +170,11 @@ def second_provider() -> Iterator[Provider]:
 
 
 def _two(first: Provider, second: Provider, **extra: object) -> Settings:
-    return _settings(first.server_address[1]).model_copy(
-        update={
-            "sms_urls": [SecretStr(f"json://127.0.0.1:{second.server_address[1]}/sms?:to={{to}}")],
-            "provider_failures_to_rest": 2,
-            "provider_rest_s": 60.0,
-            **extra,
-        }
+    return _settings(first.server_address[1]).changed(
+        sms_urls=[SecretStr(f"json://127.0.0.1:{second.server_address[1]}/sms?:to={{to}}")],
+        provider_failures_to_rest=2,
+        provider_rest_s=60.0,
+        **extra,
     )
 
 

@@ -44,7 +44,7 @@ DISPATCHER = "dispatcher-priority"
 @pytest.fixture
 def providers(settings: Settings) -> Iterator[ProvidersProcess]:
     """Providers of this test's own, which it can kill and start again."""
-    running = start_providers(settings.redis_url or "")
+    running = start_providers(settings.redis.url or "")
     yield running
     running.stop()
 
@@ -52,7 +52,7 @@ def providers(settings: Settings) -> Iterator[ProvidersProcess]:
 @pytest.fixture
 def fault_settings(settings: Settings, providers: ProvidersProcess) -> Settings:
     urls = {name: SecretStr(url) for name, url in providers.urls().items()}
-    return fault_tolerant(settings).model_copy(update={**urls, "retry_max_s": 2.0})
+    return fault_tolerant(settings).changed(**urls, retry_max_s=2.0)
 
 
 def _waiting(client: redis.Redis, crisis_id: str) -> dict[str, int]:
@@ -64,7 +64,7 @@ def _waiting(client: redis.Redis, crisis_id: str) -> dict[str, int]:
 
 
 async def _shown_by_vigie_status(settings: Settings, crisis_id: str) -> str:
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
     try:
         view = await crisis_view(client, crisis_id)
     finally:
@@ -101,7 +101,7 @@ async def test_the_sms_and_push_gateway_down_30_s_mid_crisis_is_waited_out(
     def own_ops(name: str, settings: Settings) -> Settings:
         if name != DISPATCHER:
             return settings
-        return settings.model_copy(update={"ops_listen": f"127.0.0.1:{ops_port}"})
+        return settings.changed(ops_listen=f"127.0.0.1:{ops_port}")
 
     services = Services(fault_settings, tmp_path, signed_in=own_ops)
     try:
@@ -141,7 +141,7 @@ async def test_the_sms_and_push_gateway_down_30_s_mid_crisis_is_waited_out(
             await asyncio.sleep(1.0)
         assert sent(redis_client, crisis, "sms") == sms_during, "sent while the gateway was down"
 
-        providers.process = restart_provider(providers, fault_settings.redis_url or "").process
+        providers.process = restart_provider(providers, fault_settings.redis.url or "").process
         final = await settled_once_each(redis_client, crisis, services)
         assert int(final["sent:sms"]) > sms_during
         assert _waiting(redis_client, crisis) == {}
@@ -153,7 +153,7 @@ async def test_the_sms_and_push_gateway_down_30_s_mid_crisis_is_waited_out(
 
 @pytest.fixture
 def second_providers(settings: Settings) -> Iterator[ProvidersProcess]:
-    running = start_providers(settings.redis_url or "")
+    running = start_providers(settings.redis.url or "")
     yield running
     running.stop()
 
@@ -167,11 +167,8 @@ async def test_with_two_gateways_one_killed_mid_crisis_the_other_takes_its_traff
     tmp_path: Path,
 ) -> None:
     urls = second_providers.urls()
-    two = fault_settings.model_copy(
-        update={
-            "sms_urls": [SecretStr(urls["sms_url"])],
-            "push_urls": [SecretStr(urls["push_url"])],
-        }
+    two = fault_settings.changed(
+        sms_urls=[SecretStr(urls["sms_url"])], push_urls=[SecretStr(urls["push_url"])]
     )
     services = Services(two, tmp_path)
     try:

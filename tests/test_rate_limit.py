@@ -27,7 +27,7 @@ def _most_in_any_window(times: list[tuple[float, int]], window_s: float) -> int:
 
 
 async def _limiter(settings: Settings) -> tuple[Redis, RateLimiter]:
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
     return client, RateLimiter(client, {Channel.SMS: RATE})
 
 

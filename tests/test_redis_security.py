@@ -57,7 +57,7 @@ def signed_in(
 ) -> Settings:
     assert stack.redis is not None and stack.redis_security is not None
     own = stack.redis_security.client_settings(stack.redis.port, user, password)
-    return Settings(**{**settings.model_dump(), **own})  # type: ignore[arg-type]
+    return settings.changed(**own)
 
 
 def test_plain_connections_and_the_default_user_are_turned_away(
@@ -69,10 +69,10 @@ def test_plain_connections_and_the_default_user_are_turned_away(
         plain.ping()
     plain.close()
     settings = signed_in(secure_stack, Settings(), user_of("dispatcher"))
-    assert settings.redis_url and settings.redis_url.startswith("rediss://")
+    assert settings.redis.url and settings.redis.url.startswith("rediss://")
     no_user = redis.Redis.from_url(
-        settings.redis_url.replace(f"{user_of('dispatcher')}@", ""),
-        ssl_ca_certs=str(settings.redis_ca_file),
+        settings.redis.url.replace(f"{user_of('dispatcher')}@", ""),
+        ssl_ca_certs=str(settings.redis.ca_file),
     )
     with pytest.raises(redis.exceptions.AuthenticationError):
         no_user.ping()
@@ -98,13 +98,13 @@ async def test_every_service_works_signed_in_as_its_own_redis_user(
     finally:
         services.stop()
     # A service's user may not wipe the data.
-    assert admin_settings.redis_url is not None
+    assert admin_settings.redis.url is not None
     dispatcher = signed_in(secure_stack, admin_settings, user_of("dispatcher"))
-    assert dispatcher.redis_url is not None and dispatcher.redis_password is not None
+    assert dispatcher.redis.url is not None and dispatcher.redis.password is not None
     as_service = redis.Redis.from_url(
-        dispatcher.redis_url,
-        password=dispatcher.redis_password.get_secret_value(),
-        ssl_ca_certs=str(dispatcher.redis_ca_file),
+        dispatcher.redis.url,
+        password=dispatcher.redis.password.get_secret_value(),
+        ssl_ca_certs=str(dispatcher.redis.ca_file),
     )
     with pytest.raises(redis.exceptions.NoPermissionError):
         as_service.flushdb()
@@ -123,7 +123,7 @@ def test_a_wrong_redis_password_is_refused_once_and_healthz_says_so(
         deadline = time.monotonic() + 60
         while True:
             try:
-                response = httpx.get(f"http://{settings.ops_listen}/healthz", timeout=2)
+                response = httpx.get(f"http://{settings.operations.ops_listen}/healthz", timeout=2)
                 if response.status_code == 503 and "problem" in response.json():
                     break
             except httpx.HTTPError:

@@ -44,7 +44,7 @@ def sms_of(person_id: str) -> str:
 
 
 async def _directory(settings: Settings, tmp_path: Path, features: list[dict[str, Any]]) -> None:
-    client = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
     report = await import_files(client, [write(tmp_path / "d.geojson", features)])
     await client.aclose()
     assert report.rejected == []
@@ -65,7 +65,7 @@ def vigie_status(settings: Settings, crisis_id: str) -> dict[str, Any]:
 async def test_a_leader_who_acknowledges_stops_the_escalation(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
-    settings = settings.model_copy(update={"ack_delay_s": 5.0, "timer_poll_s": 0.2})
+    settings = settings.changed(ack_delay_s=5.0, timer_poll_s=0.2)
     await _directory(settings, tmp_path, marrakech_directory(date.today()))
     async with answering(settings, EVERYTHING):
         await publish(settings, event_json("QUAKE-R1", reservist_needs=[]))
@@ -82,7 +82,7 @@ async def test_a_leader_who_acknowledges_stops_the_escalation(
         )
         reply = await reply_sms(settings, phone, "Oui")
         assert reply.status_code == 200 and reply.json()["answer"] == "ack"
-        await asyncio.sleep(2.5 * settings.ack_delay_s)
+        await asyncio.sleep(2.5 * settings.leaders.ack_delay_s)
         status = vigie_status(settings, "QUAKE-R1")
     for deputy in ("N-BOTH", "N-CASA", "N-EDGE-W"):
         assert emails(redis_client, f"{deputy.lower()}@example.fr", LEADER_SUBJECT) == []
@@ -95,7 +95,7 @@ async def test_a_leader_who_acknowledges_stops_the_escalation(
 async def test_a_silent_leader_escalates_to_deputies_then_the_post_across_a_restart(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
-    settings = settings.model_copy(update={"ack_delay_s": 2.0, "timer_poll_s": 0.2})
+    settings = settings.changed(ack_delay_s=2.0, timer_poll_s=0.2)
     await _directory(settings, tmp_path, marrakech_directory(date.today()))
     log = tmp_path / "leaders.log"
     leaders = service_process(settings, "leaders", log)
@@ -109,7 +109,9 @@ async def test_a_silent_leader_escalates_to_deputies_then_the_post_across_a_rest
             )
             leaders.send_signal(signal.SIGKILL)
             leaders.wait()
-            await asyncio.sleep(3 * settings.ack_delay_s)  # the timer falls due while it is down
+            await asyncio.sleep(
+                3 * settings.leaders.ack_delay_s
+            )  # the timer falls due while it is down
             leaders = service_process(settings, "leaders", log)
             cell = await eventually(
                 lambda: (
@@ -118,7 +120,7 @@ async def test_a_silent_leader_escalates_to_deputies_then_the_post_across_a_rest
                 "the post's crisis cell told of both islands",
                 timeout_s=60,
             )
-            await asyncio.sleep(2 * settings.ack_delay_s)
+            await asyncio.sleep(2 * settings.leaders.ack_delay_s)
             status = vigie_status(settings, "QUAKE-R2")
     finally:
         leaders.send_signal(signal.SIGTERM)
@@ -138,17 +140,21 @@ async def test_a_silent_leader_escalates_to_deputies_then_the_post_across_a_rest
 async def test_a_forged_expired_or_misused_link_is_refused_and_counts_nothing(
     settings: Settings, redis_client: redis.Redis
 ) -> None:
-    secret = settings.response_secret.get_secret_value() if settings.response_secret else ""
+    secret = (
+        settings.answers.response_secret.get_secret_value()
+        if settings.answers.response_secret
+        else ""
+    )
     claim = Claim(crisis_id="C-LINKS", person_id="N-1", role=Role.NATIONAL, answers=[Answer.SAFE])
-    good = AnswerTokens(secret, settings.response_token_ttl_s).issue(claim)
+    good = AnswerTokens(secret, settings.answers.response_token_ttl_s).issue(claim)
     expired = AnswerTokens(
-        secret, settings.response_token_ttl_s, clock=lambda: time.time() - 30 * 86_400
+        secret, settings.answers.response_token_ttl_s, clock=lambda: time.time() - 30 * 86_400
     ).issue(claim)
-    forged = AnswerTokens("not-the-secret", settings.response_token_ttl_s).issue(
+    forged = AnswerTokens("not-the-secret", settings.answers.response_token_ttl_s).issue(
         claim.model_copy(update={"person_id": "N-2"})
     )
     tampered = good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB")
-    base = f"{settings.answer_base_url}/a"
+    base = f"{settings.answers.base_url}/a"
     async with answering(settings, ["responses"]):
         refusals = [
             await follow(f"{base}/{forged}?answer=safe"),
@@ -338,9 +344,7 @@ async def test_an_unfilled_need_past_its_deadline_warns_the_crisis_centre(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     centre = "veille@cdcs.example.fr"
-    settings = settings.model_copy(
-        update={"crisis_centre_email": centre, "timer_poll_s": 0.2, "wave_wait_s": 1.0}
-    )
+    settings = settings.changed(crisis_centre_email=centre, timer_poll_s=0.2, wave_wait_s=1.0)
     directory = [
         f for f in marrakech_directory(date.today()) if f["properties"]["kind"] != "reservist"
     ]

@@ -71,7 +71,7 @@ def memory_settings(stack: EmbeddedStack) -> Settings:
 
 @pytest.fixture
 async def ingest(memory_settings: Settings) -> AsyncIterator[tuple[Runtime, list[object]]]:
-    broker = KafkaBroker(memory_settings.bootstrap_servers)
+    broker = KafkaBroker(memory_settings.bus.bootstrap_servers)
     redis: Redis = make_redis(memory_settings)
     await redis.flushdb()
     rt = Runtime(memory_settings, broker, redis)
@@ -114,7 +114,7 @@ async def test_the_resolver_turns_an_accepted_event_into_jobs_per_channel_and_le
     memory_settings: Settings, tmp_path: Path
 ) -> None:
     await import_marrakech(memory_settings, tmp_path)
-    broker = KafkaBroker(memory_settings.bootstrap_servers)
+    broker = KafkaBroker(memory_settings.bus.bootstrap_servers)
     redis: Redis = make_redis(memory_settings)
     rt = Runtime(memory_settings, broker, redis)
     register_resolver(rt)
@@ -151,7 +151,7 @@ class InMemory:
     publishes on the topics a test listens to lands in `said`."""
 
     def __init__(self, settings: Settings, register: Callable[[Runtime], None]) -> None:
-        self.broker = KafkaBroker(settings.bootstrap_servers)
+        self.broker = KafkaBroker(settings.bus.bootstrap_servers)
         self.rt = Runtime(settings, self.broker, make_redis(settings))
         register(self.rt)
         self.said: list[object] = []
@@ -226,7 +226,7 @@ async def _recorded(settings: Settings, identifier: str) -> CrisisEvent:
 async def test_a_silent_leader_s_deputy_is_asked_and_their_ack_stands(
     memory_settings: Settings,
 ) -> None:
-    settings = memory_settings.model_copy(update={"ack_delay_s": 0.3, "timer_poll_s": 0.05})
+    settings = memory_settings.changed(ack_delay_s=0.3, timer_poll_s=0.05)
     event = await _recorded(settings, "MEM-L")
     alert = LeaderAlert(
         crisis_id=event.crisis_id,
@@ -359,7 +359,7 @@ async def test_a_reply_from_a_number_a_leader_shares_is_not_taken_as_the_leader_
 ) -> None:
     """A leader and a national on one phone: "OUI" is not the leader's ack (nor the
     national's answer); it is kept for the post, and the phone is asked to use its links."""
-    settings = memory_settings.model_copy(update={"inbound_sms_key": SecretStr("k")})
+    settings = memory_settings.changed(inbound_sms_key=SecretStr("k"))
     event = await _recorded(settings, f"MEM-W{uuid.uuid4().hex[:6]}")
     phone = "+33600000077"
     async with in_memory(

@@ -122,7 +122,7 @@ async def test_a_crisis_s_jobs_are_shared_evenly_among_the_dispatcher_partitions
     """Each dispatcher replica reads a share of the partitions: a crisis's jobs are spread
     one a partition in turn, so no replica gets more than its share to send."""
     await import_marrakech(settings, tmp_path)
-    one_a_job = settings.model_copy(update={"job_size": 1})
+    one_a_job = settings.changed(job_size=1)
     deliveries = await _resolve(one_a_job, event_json("QUAKE-1"), leaders=2)
     sms_jobs = sum(channel is Channel.SMS for channel, _ in deliveries)
     assert sms_jobs == 5
@@ -132,11 +132,11 @@ async def test_a_crisis_s_jobs_are_shared_evenly_among_the_dispatcher_partitions
 
 async def _messages_per_partition(settings: Settings, topic: Topic) -> list[int]:
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers, **kafka_client_options(settings)
+        bootstrap_servers=settings.bus.bootstrap_servers, **kafka_client_options(settings)
     )
     await consumer.start()
     try:
-        name = settings.topic(topic)
+        name = settings.bus.topic(topic)
         partitions = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
         starts = await consumer.beginning_offsets(partitions)
         ends = await consumer.end_offsets(partitions)

@@ -48,6 +48,6 @@ def test_plaintext_by_default_and_redis_password_and_ca(tmp_path: Path) -> None:
 def test_secrets_come_from_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "vigie_sms_url").write_text("json://gateway.example/sms?:to={to}")
     settings = Settings(_secrets_dir=tmp_path)  # type: ignore[call-arg]
-    assert settings.sms_url is not None
-    assert settings.sms_url.get_secret_value() == "json://gateway.example/sms?:to={to}"
+    assert settings.providers.sms_url is not None
+    assert settings.providers.sms_url.get_secret_value() == "json://gateway.example/sms?:to={to}"
     assert "gateway.example" not in repr(settings)

@@ -34,7 +34,7 @@ async def test_forged_revoked_unsigned_and_replayed_events_reach_nobody(
     keyring, keys = operators(tmp_path / "keys", "duty", "retired")
     _, outsider = operators(tmp_path / "outsider", "intruder")
     retired_id = keyring.revoke_by_operator("retired")
-    settings = settings.model_copy(update={"trusted_keys": keyring.path})
+    settings = settings.changed(trusted_keys=keyring.path)
     await import_marrakech(settings, tmp_path)
     hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     async with running(settings, PIPELINE):
@@ -64,7 +64,7 @@ async def test_a_key_trusted_while_running_works_and_a_revoked_one_stops_at_once
 ) -> None:
     keyring, keys = operators(tmp_path / "keys", "old-key")
     _, new = operators(tmp_path / "new", "new-key")
-    settings = settings.model_copy(update={"trusted_keys": keyring.path})
+    settings = settings.changed(trusted_keys=keyring.path)
     await import_marrakech(settings, tmp_path)
     async with running(settings, PIPELINE):
         await publish_signed_by(settings, event_json("BEFORE-ROTATION"), keys["old-key"])
@@ -83,7 +83,7 @@ async def test_an_extreme_event_waits_for_a_second_operator(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     keyring, keys = operators(tmp_path / "keys", "alice", "bob")
-    settings = settings.model_copy(update={"trusted_keys": keyring.path})
+    settings = settings.changed(trusted_keys=keyring.path)
     await import_marrakech(settings, tmp_path)
     async with running(settings, PIPELINE):
         await publish_signed_by(settings, event_json("EXTREME", severity="Extreme"), keys["alice"])
@@ -109,9 +109,7 @@ async def test_a_cancel_needs_no_approval_and_kills_a_held_event(
 ) -> None:
     keyring, keys = operators(tmp_path / "keys", "alice", "bob")
     # Two people are enough to need a second operator, whatever the severity.
-    settings = settings.model_copy(
-        update={"trusted_keys": keyring.path, "approval_above_people": 2}
-    )
+    settings = settings.changed(trusted_keys=keyring.path, approval_above_people=2)
     await import_marrakech(settings, tmp_path)
     async with running(settings, PIPELINE):
         await publish_signed_by(settings, event_json("BIG"), keys["alice"])

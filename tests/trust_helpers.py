@@ -31,7 +31,7 @@ async def approve_as(settings: Settings, identifier: str, crisis_id: str, key_fi
 
 
 async def hold_of(settings: Settings, crisis_id: str, identifier: str) -> Hold | None:
-    redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    redis = Redis.from_url(settings.redis.url or "", decode_responses=True)
     try:
         return await get_hold(redis, crisis_id, identifier)
     finally:

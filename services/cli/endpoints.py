@@ -10,7 +10,7 @@ def connected_settings() -> Settings:
     settings = Settings()
     if settings.is_configured:
         return settings
-    state = announced(settings.home)
+    state = announced(settings.operations.home)
     if state is None:
         typer.secho(
             "No Vigie stack found: run `vigie up` in another terminal, or set "
@@ -20,5 +20,5 @@ def connected_settings() -> Settings:
         )
         raise typer.Exit(2)
     # What the environment sets wins over what the running stack announced.
-    found = {k: v for k, v in state.items() if k in Settings.model_fields}
-    return Settings(**{**found, **settings.model_dump(exclude_unset=True)})
+    found = {k: v for k, v in state.items() if k in Settings.public_names()}
+    return settings.changed(**{**found, **settings.public(exclude_unset=True)})

@@ -24,7 +24,7 @@ KeyringOption = Annotated[
 
 
 def _keyring(path: Path | None) -> Keyring:
-    path = path or Settings().trusted_keys
+    path = path or Settings().trust.trusted_keys
     if path is None:
         console.print("[red]No keyring[/]: pass --keyring FILE or set VIGIE_TRUSTED_KEYS.")
         raise typer.Exit(2)

@@ -57,7 +57,7 @@ console = Console()
 
 def _logging(verbose: bool) -> None:
     level = logging.INFO if verbose else logging.WARNING
-    configure_logging(level, json_lines=Settings().log_format == "json")
+    configure_logging(level, json_lines=Settings().operations.log_format == "json")
 
 
 BrokerOption = Annotated[
@@ -90,7 +90,7 @@ def up(
     _logging(verbose)
     settings = Settings()
     with _started_stack(broker) as stack:
-        state = stack.announce(settings.home)
+        state = stack.announce(settings.operations.home)
         engine = (
             f"Apache Kafka, {len(stack.kafka.nodes)} brokers in KRaft mode (logs in "
             f"{stack.kafka.home})"
@@ -109,7 +109,7 @@ def up(
             with stack.providers_supervised(logging.getLogger("vigie.up").warning):
                 run_until_signal(stack.settings(), SERVICES)
         finally:
-            withdraw(settings.home)
+            withdraw(settings.operations.home)
 
 
 @app.command()
@@ -178,7 +178,7 @@ def publish(
         else:
             console.print(shown_as_text(shown))
         return
-    key_file = key or settings.signing_key
+    key_file = key or settings.trust.signing_key
     if key_file is None:
         console.print(
             "[red]Not published[/]: events must be signed; pass --key FILE "
@@ -240,7 +240,7 @@ def approve(
 ) -> None:
     """Approve an event held for a second operator (two-person rule): it is sent."""
     settings = connected_settings()
-    key_file = key or settings.approving_key
+    key_file = key or settings.trust.approving_key
     if key_file is None:
         console.print("[red]Not approved[/]: pass --key FILE or set VIGIE_APPROVING_KEY.")
         raise typer.Exit(2)

@@ -32,7 +32,7 @@ async def preview(settings: Settings, event: CrisisEvent, trust: str | None) -> 
     """`trust`: why the event would be refused as signed, None when ingest would take it."""
     redis = make_redis(settings)
     try:
-        found = await reach(redis, event, settings.approval_above_people)
+        found = await reach(redis, event, settings.trust.approval_above_people)
         posts = await PostBook(redis).current()
     finally:
         await redis.aclose()

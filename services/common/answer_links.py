@@ -9,13 +9,13 @@ from services.common.config import Settings
 
 class AnswerLinks:
     def __init__(self, settings: Settings) -> None:
-        secret = settings.response_secret
+        secret = settings.answers.response_secret
         self.tokens = (
-            AnswerTokens(secret.get_secret_value(), settings.response_token_ttl_s)
+            AnswerTokens(secret.get_secret_value(), settings.answers.response_token_ttl_s)
             if secret
             else None
         )
-        self.base_url = settings.answer_base_url
+        self.base_url = settings.answers.base_url
 
     @property
     def enabled(self) -> bool:

@@ -16,11 +16,11 @@ M = TypeVar("M", bound=BaseModel)
 async def read_raw(settings: Settings, topic: Topic, timeout_s: float = 120.0) -> list[bytes]:
     """Every message the topic holds now; TimeoutError when its end cannot be read within
     `timeout_s` (a partition without a leader, say)."""
-    name = settings.topic(topic)
+    name = settings.bus.topic(topic)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
+        bootstrap_servers=settings.bus.bootstrap_servers,
         enable_auto_commit=False,
-        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
+        metadata_max_age_ms=settings.bus.kafka_metadata_max_age_ms,
         **kafka_client_options(settings),
     )
     await consumer.start()

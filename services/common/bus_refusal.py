@@ -26,7 +26,7 @@ REFUSALS = (
 
 
 def refusal(settings: Settings, error: BaseException) -> str:
-    who = f"user {settings.kafka_username!r}" if settings.kafka_username else "this client"
+    who = f"user {settings.bus.kafka_username!r}" if settings.bus.kafka_username else "this client"
     return f"Kafka refused {who}: {type(error).__name__}: {error}"
 
 
@@ -34,7 +34,7 @@ async def sign_in_refusal(settings: Settings) -> str | None:
     """Why the brokers would not take our connection, when they refused to sign us in (a
     bootstrap failure alone does not say: an unreachable broker looks the same)."""
     options = kafka_client_options(settings)
-    for server in settings.bootstrap_servers:
+    for server in settings.bus.bootstrap_servers:
         host, _, port = server.rpartition(":")
         try:
             connection = await create_conn(host, int(port), request_timeout_ms=5_000, **options)

@@ -42,9 +42,9 @@ async def serve(
     # Probes get an answer from the start: 503 until the services run, or with the reason
     # Kafka refused them.
     tasks = []
-    if settings.ops_listen:
+    if settings.operations.ops_listen:
         ops = ops_app(rt, wanted)
-        tasks.append(asyncio.create_task(serve_asgi(ops, settings.ops_listen)))
+        tasks.append(asyncio.create_task(serve_asgi(ops, settings.operations.ops_listen)))
     try:
         if not await _connect(rt):
             await stop.wait()
@@ -74,7 +74,7 @@ async def _connect(rt: Runtime) -> bool:
     try:
         await rt.redis.ping()
     except (AuthenticationError, NoPermissionError) as exc:
-        user = urlsplit(rt.settings.redis_url or "").username or "default"
+        user = urlsplit(rt.settings.redis.url or "").username or "default"
         rt.refuse(f"Redis refused user {user!r}: {type(exc).__name__}: {exc}")
         return False
     try:

@@ -56,7 +56,7 @@ class Runtime:
         await asyncio.Event().wait()
 
     def topic(self, topic: Topic) -> str:
-        return self.settings.topic(topic)
+        return self.settings.bus.topic(topic)
 
     def subscribe(self, topic: Topic, stage: str, **extra: Any) -> Callable[[Handler], Handler]:
         """Subscribe a stage's handler with what every stage shares: a consumer group,
@@ -72,11 +72,11 @@ class Runtime:
                 # Topics are made by `vigie topics create` with their partitions and
                 # replication; FastStream would otherwise make any it finds missing.
                 KafkaTopic(self.topic(topic), declare=False),
-                group_id=self.settings.group(stage),
+                group_id=self.settings.bus.group(stage),
                 auto_offset_reset="earliest",
                 ack_policy=AckPolicy.NACK_ON_ERROR,
-                session_timeout_ms=self.settings.session_timeout_ms,
-                fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
+                session_timeout_ms=self.settings.bus.session_timeout_ms,
+                fetch_max_wait_ms=self.settings.bus.fetch_max_wait_ms,
                 # One AsyncAPI channel per consumer group, named after the group's stage.
                 title=f"{topic.name}:{stage}",
                 description=topic.description,
@@ -185,7 +185,7 @@ class Broker(KafkaBroker):
 
 
 def make_broker(settings: Settings, **extra: Any) -> KafkaBroker:
-    if settings.kafka_bootstrap is None:
+    if settings.bus.kafka_bootstrap is None:
         raise RuntimeError("no Kafka bootstrap servers configured")
     options: dict[str, Any] = {
         # Per-message "Received/Processed" lines only at DEBUG; handler errors still show.
@@ -195,23 +195,23 @@ def make_broker(settings: Settings, **extra: Any) -> KafkaBroker:
         **extra,
     }
     return Broker(
-        settings.bootstrap_servers,
+        settings.bus.bootstrap_servers,
         acks="all",
-        enable_idempotence=settings.kafka_idempotent_producer,
+        enable_idempotence=settings.bus.kafka_idempotent_producer,
         compression_type=None
-        if settings.kafka_compression == "none"
-        else settings.kafka_compression,
-        request_timeout_ms=settings.request_timeout_ms,
-        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
+        if settings.bus.kafka_compression == "none"
+        else settings.bus.kafka_compression,
+        request_timeout_ms=settings.bus.request_timeout_ms,
+        metadata_max_age_ms=settings.bus.kafka_metadata_max_age_ms,
         max_request_size=MAX_MESSAGE_BYTES,
         # On SIGTERM, messages in hand are finished (and committed) before consumers stop.
-        graceful_timeout=settings.graceful_timeout_s,
+        graceful_timeout=settings.operations.graceful_timeout_s,
         security=kafka_security(settings),
         **options,
     )
 
 
 def make_redis(settings: Settings) -> Redis:
-    if settings.redis_url is None:
+    if settings.redis.url is None:
         raise RuntimeError("no Redis URL configured")
-    return Redis.from_url(settings.redis_url, decode_responses=True, **redis_options(settings))
+    return Redis.from_url(settings.redis.url, decode_responses=True, **redis_options(settings))

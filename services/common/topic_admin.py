@@ -15,7 +15,7 @@ from services.common.transport import kafka_client_options
 @asynccontextmanager
 async def admin_client(settings: Settings) -> AsyncIterator[AIOKafkaAdminClient]:
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers, **kafka_client_options(settings)
+        bootstrap_servers=settings.bus.bootstrap_servers, **kafka_client_options(settings)
     )
     await admin.start()
     try:
@@ -29,10 +29,13 @@ async def create_topics(settings: Settings, replication: int = 1) -> None:
         existing = set(await admin.list_topics())
         wanted = [
             NewTopic(
-                settings.topic(t), t.partitions, replication, topic_configs=t.configs(replication)
+                settings.bus.topic(t),
+                t.partitions,
+                replication,
+                topic_configs=t.configs(replication),
             )
             for t in ALL_TOPICS
-            if settings.topic(t) not in existing
+            if settings.bus.topic(t) not in existing
         ]
         if wanted:
             # Another replica may create them at the same moment.
@@ -43,7 +46,7 @@ async def create_topics(settings: Settings, replication: int = 1) -> None:
 async def partition_counts(settings: Settings, topics: Iterable[Topic]) -> dict[Topic, int]:
     """How many partitions each of these topics has on the broker; a topic the broker does
     not hold (or will not describe) is left out."""
-    names = {settings.topic(t): t for t in topics}
+    names = {settings.bus.topic(t): t for t in topics}
     async with admin_client(settings) as admin:
         described = await admin.describe_topics(list(names))
     return {

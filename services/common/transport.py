@@ -15,26 +15,26 @@ class TransportError(ValueError):
 
 def _ssl_context(settings: Settings) -> ssl.SSLContext:
     return ssl.create_default_context(
-        cafile=str(settings.kafka_ca_file) if settings.kafka_ca_file else None
+        cafile=str(settings.bus.kafka_ca_file) if settings.bus.kafka_ca_file else None
     )
 
 
 def kafka_security(settings: Settings) -> BaseSecurity | None:
-    protocol = settings.kafka_security_protocol
+    protocol = settings.bus.kafka_security_protocol
     if protocol == "PLAINTEXT":
         return None
     use_ssl = protocol.endswith("SSL")
     context = _ssl_context(settings) if use_ssl else None
     if protocol == "SSL":
         return BaseSecurity(ssl_context=context, use_ssl=True)
-    if not settings.kafka_username or settings.kafka_password is None:
+    if not settings.bus.kafka_username or settings.bus.kafka_password is None:
         raise TransportError(f"{protocol} needs VIGIE_KAFKA_USERNAME and VIGIE_KAFKA_PASSWORD")
     sasl = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}[
-        settings.kafka_sasl_mechanism
+        settings.bus.kafka_sasl_mechanism
     ]
     return sasl(
-        settings.kafka_username,
-        settings.kafka_password.get_secret_value(),
+        settings.bus.kafka_username,
+        settings.bus.kafka_password.get_secret_value(),
         ssl_context=context,
         use_ssl=use_ssl,
     )
@@ -50,8 +50,8 @@ def kafka_client_options(settings: Settings) -> dict[str, Any]:
 
 def redis_options(settings: Settings) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    if settings.redis_password is not None:
-        options["password"] = settings.redis_password.get_secret_value()
-    if settings.redis_ca_file is not None:
-        options["ssl_ca_certs"] = str(settings.redis_ca_file)
+    if settings.redis.password is not None:
+        options["password"] = settings.redis.password.get_secret_value()
+    if settings.redis.ca_file is not None:
+        options["ssl_ca_certs"] = str(settings.redis.ca_file)
     return options

@@ -26,7 +26,7 @@ from schemas.topics import (
 class Access:
     reads: tuple[Topic, ...]
     writes: tuple[Topic, ...]
-    groups: tuple[str, ...]  # consumer groups, by stage (Settings.group names them)
+    groups: tuple[str, ...]  # consumer groups, by stage (BusSettings.group names them)
 
 
 _CHANNELS = tuple(channel.value for channel in Channel)

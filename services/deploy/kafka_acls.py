@@ -32,11 +32,11 @@ class AclError(RuntimeError):
 
 def _bindings(settings: Settings, access: Access) -> Iterator[tuple[_Resource, str, _Operation]]:
     for topic in access.reads:
-        yield _Resource.TOPIC, settings.topic(topic), _Operation.READ
+        yield _Resource.TOPIC, settings.bus.topic(topic), _Operation.READ
     for topic in access.writes:
-        yield _Resource.TOPIC, settings.topic(topic), _Operation.WRITE
+        yield _Resource.TOPIC, settings.bus.topic(topic), _Operation.WRITE
     for stage in access.groups:
-        yield _Resource.GROUP, settings.group(stage), _Operation.READ
+        yield _Resource.GROUP, settings.bus.group(stage), _Operation.READ
 
 
 async def grant(settings: Settings, user_prefix: str = "vigie-") -> int:

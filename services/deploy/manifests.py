@@ -18,7 +18,7 @@ from schemas.topics import (
     RESPONSES,
     Topic,
 )
-from services.common.config import Settings
+from services.common.config.concerns import DeliverySettings
 from services.deploy.bus_access import user_of
 from services.deploy.kafka_brokers import ADMIN
 
@@ -45,7 +45,7 @@ class Workload:
         a channel it sends (the defaults are the settings' own)."""
         if not self.service.startswith("dispatcher"):
             return 1
-        fields = Settings.model_fields
+        fields = DeliverySettings.model_fields
         per_channel = json.loads(self.env.get("VIGIE_CONSUMERS", "null"))
         channels = json.loads(self.env.get("VIGIE_DISPATCH_CHANNELS", "null"))
         per_channel = per_channel or fields["consumers"].get_default(call_default_factory=True)

@@ -73,10 +73,10 @@ class Deliverer:
         """`failing`: where to say which providers cannot take messages now, and why."""
         self.throttled = throttled
         self.sender = sender
-        self.attempts = settings.send_attempts
-        self.retry_base_s = settings.retry_base_s
-        self.retry_max_s = settings.retry_max_s
-        self.heartbeat_s = settings.claim_lease_s / 3
+        self.attempts = settings.delivery.send_attempts
+        self.retry_base_s = settings.delivery.retry_base_s
+        self.retry_max_s = settings.delivery.retry_max_s
+        self.heartbeat_s = settings.delivery.claim_lease_s / 3
         self.failing = failing if failing is not None else {}
 
     async def deliver(

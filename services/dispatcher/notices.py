@@ -55,7 +55,7 @@ class NoticeDispatcher:
             await self.ledger.hold(notice.crisis_id, notice.notice_id, channel, people, waiting)
             return True  # a notice stands until sent (an escalation asks someone else)
 
-        deadline = time.time() + self.rt.settings.delivery_deadline_s
+        deadline = time.time() + self.rt.settings.delivery.delivery_deadline_s
         [attempt] = await self.deliverer.deliver(
             channel, [recipient], Message(text.title, text.body), notice.notice_id, deadline, hold
         )

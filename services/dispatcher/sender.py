@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager, nullcontext
 from schemas.crisis import Channel
 from services.common import recipient_variables
 from services.common.config import ConfigurationError, Settings
+from services.common.config.concerns import ProviderSettings
 from services.common.metrics import PROVIDER_SECONDS
 from services.dispatcher import provider_failures, smtp_client
 from services.dispatcher.provider_pool import Provider, ProviderPool
@@ -50,15 +51,10 @@ class Sender:
             channel: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"apprise-{channel}")
             for channel, n in _THREADS.items()
         }
-        self.timeout_s = settings.provider_timeout_s
+        self.timeout_s = settings.providers.provider_timeout_s
         self.pools: dict[Channel, ProviderPool] = {}
-        for channel, (one, more) in {
-            Channel.SMS: (settings.sms_url, settings.sms_urls),
-            Channel.EMAIL: (settings.email_url, settings.email_urls),
-            Channel.PUSH: (settings.push_url, settings.push_urls),
-        }.items():
-            named = [(_setting(channel), one)] if one is not None else []
-            named += [(f"{_setting(channel)}S[{i}]", url) for i, url in enumerate(more)]
+        for channel in Channel:
+            named = settings.providers.urls(channel)
             providers = [Provider(ProviderUrl(n, u.get_secret_value()), n) for n, u in named]
             if not providers:
                 continue
@@ -68,7 +64,10 @@ class Sender:
                     "in none (each email is written once, whatever provider sends it)"
                 )
             self.pools[channel] = ProviderPool(
-                channel, providers, settings.provider_failures_to_rest, settings.provider_rest_s
+                channel,
+                providers,
+                settings.providers.provider_failures_to_rest,
+                settings.providers.provider_rest_s,
             )
 
     def merges(self, channel: Channel) -> bool:
@@ -77,7 +76,7 @@ class Sender:
         return pool is not None and pool.merges
 
     def missing(self) -> list[str]:
-        return [_setting(c) for c in Channel if c not in self.pools]
+        return [ProviderSettings.setting_name(c) for c in Channel if c not in self.pools]
 
     async def send(
         self,
@@ -147,11 +146,6 @@ class Sender:
             raise ProviderThrottled(f"{channel.value} provider asked to slow down (429)")
         if taken is _Taken.UNAVAILABLE:
             raise ProviderUnavailable(f"{channel.value} provider could not take the message")
-
-
-def _setting(channel: Channel) -> str:
-    """The environment variable a channel's provider URL template comes from."""
-    return f"VIGIE_{channel.value.upper()}_URL"
 
 
 class _Taken(enum.Enum):

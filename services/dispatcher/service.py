@@ -43,10 +43,10 @@ class Dispatcher:
         self.rt = rt
         settings = rt.settings
         self.sender = Sender(settings)
-        self.limiter = RateLimiter(rt.redis, settings.rate_limits)
+        self.limiter = RateLimiter(rt.redis, settings.providers.rate_limits)
         self.deliverer = Deliverer(self.sender, settings, rt.failing_providers, self.limiter.pause)
         self.links = AnswerLinks(settings)
-        self.ledger = Ledger(rt.redis, settings.claim_lease_s)
+        self.ledger = Ledger(rt.redis, settings.delivery.claim_lease_s)
         self.posts = PostBook(rt.redis)
         self.events: dict[tuple[str, str], CrisisEvent] = {}
 
@@ -105,7 +105,7 @@ class Dispatcher:
                 post = PostBook.info(posts, recipient["post_id"])
                 rendered[key] = render(channel, event, recipient["language"], post, withdrawn)
             groups[rendered[key]].append(recipient)
-        size = self.rt.settings.batch_sizes.get(channel, 100)
+        size = self.rt.settings.providers.batch_sizes.get(channel, 100)
         size = min(size, self.limiter.most_at_once(channel) or size)  # never over the rate
         batches = [
             (
@@ -115,7 +115,7 @@ class Dispatcher:
             for message, group in groups.items()
             for start in range(0, len(group), size)
         ]
-        lanes = asyncio.Semaphore(self.rt.settings.send_concurrency.get(channel, 1))
+        lanes = asyncio.Semaphore(self.rt.settings.providers.send_concurrency.get(channel, 1))
 
         async def one(
             message: Message | Merged | Personal, batch: list[Addressee]
@@ -156,7 +156,7 @@ class Dispatcher:
 
         # A delivery waits for its provider as long from the fan-out, whichever dispatcher
         # takes the job up again.
-        deadline = job.created_at.timestamp() + self.rt.settings.delivery_deadline_s
+        deadline = job.created_at.timestamp() + self.rt.settings.delivery.delivery_deadline_s
         attempted = await self.deliverer.deliver(
             channel, batch, message, event.identifier, deadline, hold
         )
@@ -328,7 +328,7 @@ def _register(topics: dict[Channel, Topic], stage: str, notices: bool) -> Callab
             )
         rt.startup.append(dispatcher.posts.current)
         for channel in Channel:
-            if channel in rt.settings.dispatch_channels:
+            if channel in rt.settings.delivery.dispatch_channels:
                 _subscribe(rt, dispatcher, topics[channel], f"{stage}-{channel.value}", channel)
         if notices:
             sender = NoticeDispatcher(
@@ -345,7 +345,7 @@ def _register(topics: dict[Channel, Topic], stage: str, notices: bool) -> Callab
 def _subscribe(
     rt: Runtime, dispatcher: Dispatcher, topic: Topic, stage: str, channel: Channel
 ) -> None:
-    consumers = rt.settings.consumers.get(channel, 1)
+    consumers = rt.settings.delivery.consumers.get(channel, 1)
     options = _waiting_out(rt) | ({"max_workers": consumers} if consumers > 1 else {})
 
     @rt.subscribe(topic, stage, **options)
@@ -356,7 +356,7 @@ def _subscribe(
 def _waiting_out(rt: Runtime) -> dict[str, int]:
     """A job may wait for its provider until its deliveries' deadline: the consumer stays
     in its group meanwhile (its heartbeats tell that the process lives)."""
-    return {"max_poll_interval_ms": int((rt.settings.delivery_deadline_s + 120) * 1000)}
+    return {"max_poll_interval_ms": int((rt.settings.delivery.delivery_deadline_s + 120) * 1000)}
 
 
 register_routine = _register(ALERT_JOBS, "dispatcher", notices=False)

@@ -36,8 +36,8 @@ def _headers(record: ConsumerRecord[bytes, bytes]) -> dict[str, str]:
 
 
 def register(rt: Runtime) -> None:
-    ttl_s = rt.settings.dedupe_ttl_days * 86_400
-    keyring = KeyringWatcher(rt.settings.trusted_keys)
+    ttl_s = rt.settings.trust.dedupe_ttl_days * 86_400
+    keyring = KeyringWatcher(rt.settings.trust.trusted_keys)
 
     def trusted_keys() -> dict[str, TrustedKey]:
         try:
@@ -65,7 +65,7 @@ def register(rt: Runtime) -> None:
             return
         try:
             signer = verify_event(event, _headers(record), trusted_keys())
-            check_fresh(event.sent, rt.settings.max_clock_skew_s)
+            check_fresh(event.sent, rt.settings.trust.max_clock_skew_s)
         except Untrusted as exc:
             await holds.reject(rt.redis, event.crisis_id, event.identifier, str(exc))
             await refuse(f"{event.identifier}: {exc}")

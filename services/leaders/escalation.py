@@ -103,7 +103,7 @@ class Escalation:
             island.step += 1
             await self._save(island)
             await self._ask(island)
-            return time.time() + self.rt.settings.ack_delay_s
+            return time.time() + self.rt.settings.leaders.ack_delay_s
         else:
             island.state = State.UNREACHED
             await self._save(island)
@@ -133,7 +133,8 @@ class Escalation:
         # Re-read of the same alert after a crash: asking again is deduplicated downstream.
         await self._ask(island)
         await self.timers.schedule_once(
-            f"{alert.crisis_id}\t{alert.island_id}", time.time() + self.rt.settings.ack_delay_s
+            f"{alert.crisis_id}\t{alert.island_id}",
+            time.time() + self.rt.settings.leaders.ack_delay_s,
         )
 
     async def _ask(self, island: Island) -> None:

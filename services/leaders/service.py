@@ -22,6 +22,6 @@ def register(rt: Runtime) -> None:
             await escalation.on_answer(response.crisis_id, response.island_id, response.person_id)
 
     async def timers() -> None:
-        await escalation.timers.run(escalation.on_timer, rt.settings.timer_poll_s)
+        await escalation.timers.run(escalation.on_timer, rt.settings.operations.timer_poll_s)
 
     rt.background.append(timers)

@@ -167,12 +167,14 @@ class Activation:
         """Ask enough new candidates that those still fresh cover the gap, plus a margin."""
         if need.filled or need.closed:
             return
-        fresh_since = time.time() - self.settings.wave_wait_s
+        fresh_since = time.time() - self.settings.reservists.wave_wait_s
         fresh = sum(
             a.standing is Standing.REQUESTED and a.asked_at > fresh_since
             for a in need.people.values()
         )
-        wanted = need.request.need.count - need.accepted + self.settings.wave_extra - fresh
+        wanted = (
+            need.request.need.count - need.accepted + self.settings.reservists.wave_extra - fresh
+        )
         if wanted <= 0:
             return
         need.wave += 1
@@ -227,7 +229,8 @@ class Activation:
             request.need.count,
         )
         contacts = Contacts(
-            email=self.settings.crisis_centre_email, sms=self.settings.crisis_centre_sms
+            email=self.settings.reservists.crisis_centre_email,
+            sms=self.settings.reservists.crisis_centre_sms,
         )
         channels = [c for c in (Channel.EMAIL, Channel.SMS) if contacts.for_channel(c)]
         if channels:
@@ -260,7 +263,7 @@ class Activation:
         )
 
     def _next_check(self, need: Need) -> float:
-        return min(time.time() + self.settings.wave_wait_s, need.deadline)
+        return min(time.time() + self.settings.reservists.wave_wait_s, need.deadline)
 
     @staticmethod
     def _candidate(need: Need, reservist_id: str) -> Candidate:

@@ -22,6 +22,6 @@ def register(rt: Runtime) -> None:
             await activation.on_answer(response)
 
     async def timers() -> None:
-        await activation.timers.run(activation.on_timer, rt.settings.timer_poll_s)
+        await activation.timers.run(activation.on_timer, rt.settings.operations.timer_poll_s)
 
     rt.background.append(timers)

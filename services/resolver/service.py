@@ -52,7 +52,7 @@ class Resolver:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.cache = DirectoryCache(rt.redis)
-        self.gate = Gate(rt.redis, rt.settings.approval_above_people)
+        self.gate = Gate(rt.redis, rt.settings.trust.approval_above_people)
         self.partitions: dict[Topic, int] = {}
 
     async def handle(self, event: CrisisEvent) -> None:
@@ -152,7 +152,7 @@ class Resolver:
         topics = ALERT_JOBS_PRIORITY if event.is_priority else ALERT_JOBS
         lane = "priority" if event.is_priority else "routine"
         in_flight = InFlight()
-        size = self.rt.settings.job_size
+        size = self.rt.settings.delivery.job_size
         pending: dict[Channel, list[Addressee]] = {channel: [] for channel in Channel}
         published: Counter[Channel] = Counter()
         start = zlib.crc32(event.identifier.encode())

@@ -23,7 +23,7 @@ def register(rt: Runtime, extra_pages: Pages = ()) -> None:
         await book.record(response, await _contact(rt, response))
 
     async def serve_web() -> None:
-        await serve_asgi(app, rt.settings.response_listen)
+        await serve_asgi(app, rt.settings.answers.response_listen)
 
     rt.background.append(serve_web)
 

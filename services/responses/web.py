@@ -55,13 +55,13 @@ Pages = Iterable[Callable[[FastAPI, Runtime], None]]
 
 def create_app(rt: Runtime, extra_pages: Pages = ()) -> FastAPI:
     settings = rt.settings
-    if settings.response_secret is None:
+    if settings.answers.response_secret is None:
         raise RuntimeError("the response service needs VIGIE_RESPONSE_SECRET to check links")
     tokens = AnswerTokens(
-        settings.response_secret.get_secret_value(), settings.response_token_ttl_s
+        settings.answers.response_secret.get_secret_value(), settings.answers.response_token_ttl_s
     )
     app = FastAPI(title="Vigie responses", docs_url=None, redoc_url=None)
-    guard(app, timeout_s=settings.http_body_timeout_s)
+    guard(app, timeout_s=settings.answers.http_body_timeout_s)
 
     def claim_for(token: str, answer: str) -> tuple[Claim, Answer]:
         claim = tokens.read(token)
@@ -97,7 +97,7 @@ def create_app(rt: Runtime, extra_pages: Pages = ()) -> FastAPI:
         request: Request, x_vigie_key: Annotated[str | None, Header()] = None
     ) -> JSONResponse:
         # The key before the body: a caller without it cannot make us read anything.
-        expected = settings.inbound_sms_key
+        expected = settings.answers.inbound_sms_key
         if expected is None or not hmac.compare_digest(
             (x_vigie_key or "").encode(), expected.get_secret_value().encode()
         ):

@@ -28,7 +28,7 @@ _templates = Environment(loader=FileSystemLoader(STATIC), autoescape=select_auto
 
 
 def mount_crisis_page(app: FastAPI, rt: Runtime) -> None:
-    view_key = rt.settings.view_key
+    view_key = rt.settings.answers.view_key
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def check(key: str) -> None:

@@ -33,7 +33,7 @@ async def check_approval(
     approver = check_signature(
         KIND, approval, approval.approver_key, approval.signature, keys, exclude={"signature"}
     )
-    check_fresh(approval.approved_at, rt.settings.max_clock_skew_s)
+    check_fresh(approval.approved_at, rt.settings.trust.max_clock_skew_s)
     held = await holds.get_hold(rt.redis, approval.crisis_id, approval.event_identifier)
     if held is None:
         raise Untrusted(

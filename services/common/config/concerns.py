@@ -1,34 +1,29 @@
-"""Configuration from the environment (VIGIE_ prefix); nothing set means the embedded stack."""
+"""Each concern's settings: what one part of Vigie needs to know, typed.
 
-import json
-import os
+A field's environment variable is `VIGIE_` + the concern's prefix + the field's name, so
+`RedisSettings.url` is `VIGIE_REDIS_URL`; operators' names never change with the code's
+layout. Each description is the setting's documentation: docs/configuration.md is made
+from them (`vigie settings doc`), and a test keeps it current.
+"""
+
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from schemas.crisis import Channel
 from schemas.topics import Topic
 
 
-class ConfigurationError(RuntimeError):
-    """A setting a service cannot run with; the message names it."""
+class Concern(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Put before each field's name to make its environment variable's (after VIGIE_).
+    env_prefix: ClassVar[str] = ""
 
 
-class Settings(BaseSettings):
-    # Secrets may also come as files named like the variable (vigie_sms_url, ...) in
-    # VIGIE_SECRETS_DIR, as Docker and Kubernetes mount them.
-    model_config = SettingsConfigDict(
-        env_prefix="VIGIE_",
-        env_file=".env",
-        extra="ignore",
-        secrets_dir=os.environ.get("VIGIE_SECRETS_DIR"),
-    )
+class BusSettings(Concern):
+    """Kafka: where the brokers are, how clients reach them and how they behave."""
 
-    # Each description is the setting's documentation: docs/configuration.md is made from
-    # them (`vigie settings doc`), and a test keeps it current.
-    # --- Kafka
     kafka_bootstrap: str | None = Field(
         None, description="Kafka bootstrap servers, `host:port,...`"
     )
@@ -77,15 +72,36 @@ class Settings(BaseSettings):
         250, description="how long a consumer's empty fetch may wait at the broker"
     )
     topic_prefix: str = Field("", description="namespace for topics and consumer groups")
-    # --- Redis
-    redis_url: str | None = Field(
+
+    @property
+    def bootstrap_servers(self) -> list[str]:
+        """VIGIE_KAFKA_BOOTSTRAP as a list: host:port pairs, comma-separated."""
+        return [part.strip() for part in (self.kafka_bootstrap or "").split(",") if part.strip()]
+
+    def topic(self, topic: Topic) -> str:
+        return self.topic_prefix + topic.name
+
+    def group(self, service: str) -> str:
+        return f"{self.topic_prefix}vigie-{service}"
+
+
+class RedisSettings(Concern):
+    """Redis: where the state is and how to sign in to it."""
+
+    env_prefix: ClassVar[str] = "redis_"
+
+    url: str | None = Field(
         None, description="`redis://host:6379/0`, `rediss://user@host:6380/0` for TLS"
     )
-    redis_password: SecretStr | None = Field(
+    password: SecretStr | None = Field(
         None, description="Redis password (kept out of the URL and the logs)"
     )
-    redis_ca_file: Path | None = Field(None, description="CA bundle for `rediss://`")
-    # --- Operations
+    ca_file: Path | None = Field(None, description="CA bundle for `rediss://`")
+
+
+class OperationsSettings(Concern):
+    """Running the processes: logs, health and metrics, stopping, timers."""
+
     log_format: Literal["text", "json"] = Field(
         "text", description="`json`: one JSON object per line"
     )
@@ -95,16 +111,24 @@ class Settings(BaseSettings):
     graceful_timeout_s: float = Field(
         30.0, description="on SIGTERM, how long the messages in hand may take to finish"
     )
+    timer_poll_s: float = Field(0.5, description="how often escalation timers are looked at")
     home: Path = Field(
         Path.home() / ".vigie",
         description="where `vigie up` announces its stack to the other commands",
     )
-    # --- Trust
+
+
+class TrustSettings(Concern):
+    """Who may publish and approve, and what counts as a replay."""
+
     trusted_keys: Path | None = Field(
         None, description="the keyring file of operators' public keys (`vigie keys trust`)"
     )
     max_clock_skew_s: float = Field(
         300.0, description="how far from now an event's `sent` may be (a replay, else)"
+    )
+    dedupe_ttl_days: int = Field(
+        30, description="how long an event identifier already seen is remembered"
     )
     approval_above_people: int = Field(
         250_000,
@@ -117,7 +141,11 @@ class Settings(BaseSettings):
     approving_key: Path | None = Field(
         None, description="the operator's private key `vigie approve` signs with"
     )
-    # --- Delivery
+
+
+class ProviderSettings(Concern):
+    """The SMS, email and push providers, and what each may be given."""
+
     sms_url: SecretStr | None = Field(
         None,
         description="the SMS provider as an apprise URL template: `{to}` becomes the "
@@ -142,13 +170,11 @@ class Settings(BaseSettings):
     provider_rest_s: float = Field(
         30.0, description="how long a provider set aside gets no traffic before it is tried"
     )
+    provider_timeout_s: float = Field(15.0, description="how long a provider call may take")
     rate_limits: dict[Channel, float] = Field(
         {},
         description='messages per second per channel, e.g. `{"sms": 500}`, shared by all '
         "replicas (absent: no limit)",
-    )
-    job_size: int = Field(
-        1_000, ge=1, le=2_000, description="recipients per fan-out job (at most 2,000)"
     )
     # Email: a job's 1,000 in one message, the most a batch may name at Mailgun; smaller
     # batches cost more CPU (docs/benchmarks.md, stop 18).
@@ -159,6 +185,31 @@ class Settings(BaseSettings):
     send_concurrency: dict[Channel, int] = Field(
         {Channel.SMS: 4, Channel.PUSH: 4, Channel.EMAIL: 4},
         description="provider calls in flight per channel",
+    )
+
+    @staticmethod
+    def setting_name(channel: Channel) -> str:
+        """The environment variable of a channel's first provider."""
+        return f"VIGIE_{channel.value.upper()}_URL"
+
+    def urls(self, channel: Channel) -> list[tuple[str, SecretStr]]:
+        """The channel's providers, the first one first, each with the variable it came
+        from (`VIGIE_SMS_URL`, `VIGIE_SMS_URLS[0]`, ...)."""
+        first, more = {
+            Channel.SMS: (self.sms_url, self.sms_urls),
+            Channel.EMAIL: (self.email_url, self.email_urls),
+            Channel.PUSH: (self.push_url, self.push_urls),
+        }[channel]
+        name = self.setting_name(channel)
+        named = [(name, first)] if first is not None else []
+        return named + [(f"{name}S[{i}]", url) for i, url in enumerate(more)]
+
+
+class DeliverySettings(Concern):
+    """Fan-out and sending: job sizes, dispatcher processes, retries and deadlines."""
+
+    job_size: int = Field(
+        1_000, ge=1, le=2_000, description="recipients per fan-out job (at most 2,000)"
     )
     # With two, an email dispatcher sends one job's batches while another job is claimed,
     # settled and reported (with one, a core sat partly idle once SMS and push were done:
@@ -191,14 +242,14 @@ class Settings(BaseSettings):
         description="how long after its fan-out a delivery waits for a provider that cannot "
         "take it, before it is failed",
     )
-    provider_timeout_s: float = Field(15.0, description="how long a provider call may take")
     claim_lease_s: float = Field(
         30.0, description="a send claimed longer ago by a sender that died is retried"
     )
-    dedupe_ttl_days: int = Field(
-        30, description="how long an event identifier already seen is remembered"
-    )
-    # --- Answers
+
+
+class AnswerSettings(Concern):
+    """The response service: answer links, the SMS reply webhook, the crisis page."""
+
     response_secret: SecretStr | None = Field(
         None, description="the secret that signs answer links (every service that writes links)"
     )
@@ -218,67 +269,28 @@ class Settings(BaseSettings):
     http_body_timeout_s: float = Field(
         10.0, gt=0, description="a request body to the response service must arrive within this"
     )
-    # --- Escalation
+
+    @property
+    def base_url(self) -> str:
+        return (self.response_base_url or f"http://{self.response_listen}").rstrip("/")
+
+
+class LeaderSettings(Concern):
+    """Chefs d'îlot: how long one may stay silent."""
+
     ack_delay_s: float = Field(
         600.0, description="a leader silent this long: the next deputy is asked"
     )
+
+
+class ReservistSettings(Concern):
+    """Reservists: waves of requests, and who hears of a need left unfilled."""
+
     wave_wait_s: float = Field(
         1_800.0, description="reservists silent this long: the next wave is asked"
     )
     wave_extra: int = Field(1, description="how many more reservists to ask than still needed")
-    timer_poll_s: float = Field(0.5, description="how often escalation timers are looked at")
     crisis_centre_email: str | None = Field(
         None, description="where an unfilled-need warning goes by email"
     )
     crisis_centre_sms: str | None = Field(None, description="and by SMS")
-
-    @property
-    def bootstrap_servers(self) -> list[str]:
-        """VIGIE_KAFKA_BOOTSTRAP as a list: host:port pairs, comma-separated."""
-        return [part.strip() for part in (self.kafka_bootstrap or "").split(",") if part.strip()]
-
-    def topic(self, topic: Topic) -> str:
-        return self.topic_prefix + topic.name
-
-    def group(self, service: str) -> str:
-        return f"{self.topic_prefix}vigie-{service}"
-
-    @classmethod
-    def documented(cls) -> str:
-        """Every setting as a Markdown table: docs/configuration.md's, made from here."""
-        rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
-        for name, field in cls.model_fields.items():
-            default = field.get_default(call_default_factory=True)
-            if name == "home":
-                shown = "`~/.vigie`"
-            elif default in (None, "", {}, []):
-                shown = ""
-            elif isinstance(default, bool):
-                shown = f"`{str(default).lower()}`"
-            else:
-                shown = f"`{json.dumps(default) if isinstance(default, dict | list) else default}`"
-            rows.append(f"| `VIGIE_{name.upper()}` | {shown} | {field.description} |")
-        return "\n".join(rows) + "\n"
-
-    def as_env(self) -> dict[str, str]:
-        """These settings as the VIGIE_* environment a `vigie` process reads."""
-        env = {}
-        for name, value in self.model_dump(exclude={"home"}).items():
-            if value is None:
-                continue
-            if isinstance(value, SecretStr):
-                value = value.get_secret_value()
-            if isinstance(value, list):
-                value = [v.get_secret_value() if isinstance(v, SecretStr) else v for v in value]
-            env[f"VIGIE_{name.upper()}"] = (
-                json.dumps(value) if isinstance(value, dict | list) else str(value)
-            )
-        return env
-
-    @property
-    def answer_base_url(self) -> str:
-        return (self.response_base_url or f"http://{self.response_listen}").rstrip("/")
-
-    @property
-    def is_configured(self) -> bool:
-        return self.kafka_bootstrap is not None and self.redis_url is not None
