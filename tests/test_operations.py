@@ -8,12 +8,16 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import redis
+from aiokafka import TopicPartition
+from aiokafka.errors import IllegalStateError
 
 from schemas.crisis import Channel
 from services.common.config import Settings
+from services.common.metrics import watch_consumer_lag
 from services.providers import outbox
 from tests.answer_helpers import eventually
 from tests.delivery_helpers import settled, settled_adding_up, status, suppressed
@@ -157,3 +161,38 @@ async def test_two_dispatchers_and_two_resolvers_split_the_partitions_and_send_o
             got = sum(1 for key, c, _ in counts if key == crisis and c == channel)
             assert got == int(final[f"sent:{channel}"]) == int(final[f"targeted:{channel}"])
     print(f"SMS sent per dispatcher: {worked}; jobs per resolver: {resolved}")
+
+
+class _RebalancedConsumer:
+    """A consumer whose partition is taken away while its position is asked, as a
+    rebalance does; aiokafka then asserts the partition is not assigned."""
+
+    _group_id = "vigie-dispatcher"
+
+    def __init__(self) -> None:
+        self.partitions = {TopicPartition("alerts.jobs.sms", n) for n in (0, 1)}
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self.partitions)
+
+    def highwater(self, partition: TopicPartition) -> int:
+        assert partition in self.partitions, "Partition is not assigned"
+        return 10
+
+    async def position(self, partition: TopicPartition) -> int:
+        self.partitions.clear()
+        raise IllegalStateError("partition revoked")
+
+
+async def test_a_rebalance_while_lag_is_measured_does_not_stop_the_service() -> None:
+    """The lag gauge once raised on a partition revoked mid-round, and the dispatcher that
+    ran it stopped in the middle of a crisis."""
+    consumer = _RebalancedConsumer()
+    broker = SimpleNamespace(subscribers=[SimpleNamespace(consumer=consumer)])
+    watching = asyncio.create_task(watch_consumer_lag(broker, every_s=0.01))  # type: ignore[arg-type]
+    await asyncio.sleep(0.1)
+    assert not watching.done(), watching.exception()
+    consumer.partitions.update(TopicPartition("alerts.jobs.sms", n) for n in (2, 3))
+    await asyncio.sleep(0.1)
+    assert not watching.done(), watching.exception()
+    watching.cancel()

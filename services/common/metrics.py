@@ -48,11 +48,14 @@ async def watch_consumer_lag(broker: KafkaBroker, every_s: float = 2.0) -> None:
         current: dict[tuple[str, str, str], float] = {}
         for consumer in _consumers(broker):
             group = str(getattr(consumer, "_group_id", "") or "")
-            for partition in consumer.assignment():
-                highwater = consumer.highwater(partition)
+            for partition in list(consumer.assignment()):
+                # A rebalance may take the partition away at any await (aiokafka then
+                # asserts it is not assigned): the next round tells. A gauge must never
+                # stop the process that sends the alerts.
                 try:
+                    highwater = consumer.highwater(partition)
                     position = await consumer.position(partition)
-                except Exception:  # being revoked right now: the next round tells
+                except Exception:
                     continue
                 lag = float("nan") if highwater is None else max(highwater - position, 0)
                 current[(partition.topic, str(partition.partition), group)] = lag
