@@ -13,7 +13,7 @@ from collections.abc import Callable
 import phonenumbers
 from email_validator import validate_email
 
-from services.directory.contacts import email_address, phone_number
+from services.common.contacts import email_address, phone_number
 
 
 def main() -> None:

@@ -27,10 +27,10 @@ from bench.common import (
     wait_until,
 )
 from schemas.crisis import Channel, CrisisEvent
-from services.common import crises
 from services.common.config import Settings
 from services.providers import outbox
 from services.publishing import publish_signed
+from services.state import crises
 
 
 def tokyo_crisis(identifier: str) -> CrisisEvent:

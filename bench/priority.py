@@ -20,9 +20,9 @@ from redis.asyncio import Redis
 from bench.common import london_crisis, stack_with_directory, start_services, stop, wait_until
 from bench.deliver import arrival_times
 from schemas.crisis import Channel, CrisisEvent
-from services.common import crises
 from services.common.config import Settings
 from services.publishing import publish_signed
+from services.state import crises
 
 OTTAWA = (45.4215, -75.6972)
 

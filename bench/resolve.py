@@ -28,9 +28,9 @@ from bench.common import (
 )
 from schemas.alerts import AlertJob
 from schemas.topics import ALERT_JOBS_PRIORITY, CRISIS_ACCEPTED
-from services.common import crises
 from services.common.config import Settings
 from services.common.runtime import make_broker
+from services.state import keys
 
 
 async def measure(settings: Settings, resolver_pid: int, outline: int) -> None:
@@ -66,9 +66,7 @@ async def resolve_once(
     published = time.time()
     await broker.publish(event, settings.bus.topic(CRISIS_ACCEPTED), key=identifier.encode())
     await wait_until(lambda: resolved(redis, identifier))
-    status = {
-        str(k): str(v) for k, v in (await redis.hgetall(crises.status_key(identifier))).items()
-    }
+    status = {str(k): str(v) for k, v in (await redis.hgetall(keys.status(identifier))).items()}
     timestamps: list[float] = []
     deliveries = 0
     while len(timestamps) < int(status["jobs"]):
@@ -89,7 +87,7 @@ async def resolve_once(
 
 
 async def resolved(redis: Redis, crisis_id: str) -> bool:
-    return bool(await redis.hget(crises.status_key(crisis_id), "resolved_at"))
+    return bool(await redis.hget(keys.status(crisis_id), "resolved_at"))
 
 
 async def warm_up(settings: Settings, broker: KafkaBroker, redis: Redis) -> None:

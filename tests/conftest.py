@@ -14,6 +14,7 @@ import redis
 from services.common.config import Settings
 from services.common.topic_admin import create_topics
 from services.directory.generate import generate_directory
+from services.embedded.redis_cluster import RedisCluster
 from services.embedded.stack import EmbeddedStack
 from tests.fault_helpers import Services
 from tests.secure_parts import kafka_security
@@ -62,6 +63,14 @@ def kafka_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedSt
     needs_java()
     security = kafka_security(tmp_path_factory.mktemp("kafka-tls"))
     with EmbeddedStack(broker_kind="kafka", kafka_security=security) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisCluster]:
+    """Redis Cluster as production would run it when one Redis is outgrown: three masters
+    with a replica each, append-only files on."""
+    with RedisCluster() as running:
         yield running
 
 

@@ -5,15 +5,15 @@ import time
 
 import redis
 
-from services.common import crises
 from services.common.config import Settings
 from services.common.runtime import make_redis
 from services.providers import outbox
+from services.state import crises, keys
 from services.status.collect import crisis_view
 
 
 def status(client: redis.Redis, crisis_id: str) -> dict[str, int | str]:
-    raw = client.hgetall(crises.status_key(crisis_id))
+    raw = client.hgetall(keys.status(crisis_id))
     return {k: int(v) if str(v).lstrip("-").isdigit() else v for k, v in raw.items()}
 
 
@@ -22,7 +22,7 @@ async def settled(
 ) -> dict[str, int | str]:
     """Wait until every targeted delivery of the crisis is sent, failed or skipped."""
     deadline = time.monotonic() + timeout_s
-    while not crises.is_settled(client.hgetall(crises.status_key(crisis_id)), prefix):
+    while not crises.is_settled(client.hgetall(keys.status(crisis_id)), prefix):
         assert time.monotonic() < deadline, f"not settled: {status(client, crisis_id)}"
         await asyncio.sleep(0.2)
     return status(client, crisis_id)

@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
+from typing import cast
 
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
 
 from schemas.topics import CRISIS_EVENTS
 from services.common.config import Settings
@@ -21,7 +22,7 @@ from services.publishing import headers_for, publish_signed
 from services.registry import SERVICES
 from tests.directory_data import marrakech_directory, write
 
-DIRECTORY_KEYS = "dir:"  # services/directory/keys.py: every key of the directory
+DIRECTORY_KEYS = "dir:"  # services/state/keys.py: every key of the directory
 SAMPLES = Path(__file__).parent.parent / "services" / "demo" / "samples"
 DATA = Path(__file__).parent / "data"
 
@@ -89,7 +90,7 @@ async def import_directory(settings: Settings, path: Path) -> None:
     session is restored from a copy of what its import wrote (0.3 s rather than 18 s for
     the 100,000 nationals of `london_directory`); the import itself is tested apart."""
     seen = _identity(path)
-    client = Redis.from_url(settings.redis.url or "")
+    client = _raw_client(settings)
     try:
         if seen in _imported:
             restore = client.pipeline(transaction=False)
@@ -109,6 +110,14 @@ async def import_directory(settings: Settings, path: Path) -> None:
         _imported[seen] = list(zip(keys, await dump.execute(), strict=True))
     finally:
         await client.aclose()
+
+
+def _raw_client(settings: Settings) -> Redis:
+    """Bytes in and out, as DUMP and RESTORE take them."""
+    url = settings.redis.url or ""
+    if settings.redis.mode == "cluster":
+        return cast(Redis, RedisCluster.from_url(url.split(",")[0]))
+    return Redis.from_url(url)
 
 
 async def import_marrakech(settings: Settings, tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ class ServedApp:
         self.thread = threading.Thread(target=asyncio.run, args=(self._serve(),), daemon=True)
 
     async def _serve(self) -> None:
-        broker = KafkaBroker(self.settings.bootstrap_servers)
+        broker = KafkaBroker(self.settings.bus.bootstrap_servers)
         redis = make_redis(self.settings)
         rt = Runtime(self.settings, broker, redis)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from services.common import crises
+from services.state import crises
 from tests.conftest import needs_java
 from tests.directory_data import marrakech_directory, write
 from tests.helpers import SAMPLES

@@ -7,7 +7,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.directory.contacts import _PLAIN_EMAIL, email_address, phone_number
+from services.common.contacts import _PLAIN_EMAIL, email_address, phone_number
 
 
 @given(st.from_regex(_PLAIN_EMAIL, fullmatch=True))

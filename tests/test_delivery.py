@@ -17,8 +17,8 @@ from services.common.answer_tokens import AnswerTokens
 from services.common.bus_reader import read_models, wait_for_models
 from services.common.config import Settings
 from services.directory.generate import generate_directory
-from services.dispatcher.ledger import deliveries_key
 from services.providers import outbox
+from services.state import keys
 from services.texts.segments import sms_segments
 from tests.answer_helpers import link_in
 from tests.delivery_helpers import received, settled, suppressed
@@ -153,7 +153,7 @@ async def test_a_delivery_left_claimed_by_a_dead_sender_is_still_made_once(
         await publish(settings, event_json("QUAKE-WARM"))  # every consumer has joined
         await settled(redis_client, "QUAKE-WARM")
         claimed_at = time.time()
-        left = deliveries_key("QUAKE-D5", "QUAKE-D5", Channel.SMS)
+        left = keys.deliveries("QUAKE-D5", "QUAKE-D5", Channel.SMS)
         redis_client.hset(left, "N-IN", f"sending:{claimed_at}")
         await publish(settings, event_json("QUAKE-D5"))
         status = await settled(redis_client, "QUAKE-D5", timeout_s=30)

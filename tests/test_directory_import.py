@@ -8,9 +8,9 @@ import redis
 from redis.asyncio import Redis
 
 from services.common.config import Settings
-from services.directory import keys
 from services.directory.generate import generate_directory
 from services.directory.importer import import_files
+from services.state import keys
 from tests.directory_data import box, feature, marrakech_directory, national, point, write
 
 

@@ -14,9 +14,9 @@ from typing import Any
 import redis
 from redis.asyncio import Redis
 
-from services.common import crises
 from services.common.config import Settings
 from services.providers import outbox
+from services.state import keys
 from services.status.collect import crisis_view
 from tests.answer_helpers import eventually
 from tests.delivery_helpers import settled
@@ -128,7 +128,7 @@ async def test_each_status_and_scope_reaches_exactly_its_audience(
                 assert (message.title or message.body).startswith(mark), (person, message)
                 if message.channel == "email":
                     assert message.body.startswith(mark), (person, message.body[:80])
-        assert redis_client.hget(crises.crisis_key("EX-1"), "status") == "Exercise"
+        assert redis_client.hget(keys.crisis("EX-1"), "status") == "Exercise"
 
         # A technical test: only the people flagged for tests; no leader is flagged.
         await publish(settings, event_json("TS-1", status="Test", reservist_needs=[]))
@@ -186,11 +186,11 @@ async def test_each_status_and_scope_reaches_exactly_its_audience(
 
     for nobody in ("DR-1", "SY-1"):
         assert _received(redis_client, owners, nobody) == {}
-        assert not redis_client.exists(crises.status_key(nobody))
+        assert not redis_client.exists(keys.status(nobody))
     assert not _received(redis_client, owners, "ACK-1")
     assert not _received(redis_client, owners, "EX-1-REAL")
     # The drill is still a drill, its alert still the one in force.
-    assert redis_client.hget(crises.crisis_key("EX-1"), "latest") == "EX-1"
+    assert redis_client.hget(keys.crisis("EX-1"), "latest") == "EX-1"
 
 
 async def test_an_update_or_cancel_of_a_message_never_seen(

@@ -16,7 +16,6 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 from rich.console import Console
 
-from services.common import crises
 from services.common.config import Settings
 from services.embedded.processes import (
     ProvidersProcess,
@@ -24,6 +23,7 @@ from services.embedded.processes import (
     restart_provider,
     start_providers,
 )
+from services.state import crises, keys
 from services.status.collect import crisis_view
 from services.status.terminal import render
 from tests.events import london_event_json
@@ -57,7 +57,7 @@ def fault_settings(settings: Settings, providers: ProvidersProcess) -> Settings:
 
 def _waiting(client: redis.Redis, crisis_id: str) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for member in client.zrangebyscore(crises.waiting_key(crisis_id), time.time(), "+inf"):
+    for member in client.zrangebyscore(keys.waiting(crisis_id), time.time(), "+inf"):
         channel, *_, count = str(member).split("|")
         counts[channel] = counts.get(channel, 0) + int(count)
     return counts

@@ -16,11 +16,11 @@ import redis
 from redis.asyncio import Redis
 
 from schemas.responses import Answer, Role
-from services.common.addressbook import addressbook_key
 from services.common.answer_tokens import AnswerTokens, Claim
 from services.common.config import Settings
 from services.directory.importer import import_files
 from services.providers import outbox
+from services.state import keys
 from tests.answer_helpers import answering, emails, eventually, follow, link_in, reply_sms
 from tests.delivery_helpers import settled
 from tests.directory_data import (
@@ -78,7 +78,7 @@ async def test_a_leader_who_acknowledges_stops_the_escalation(
         # The other island's leader answers the SMS instead.
         phone = sms_of("N-EDGE-N")
         await eventually(
-            lambda: redis_client.hget(addressbook_key("QUAKE-R1"), f"sms:{phone}"), "leader SMS"
+            lambda: redis_client.hget(keys.addressbook("QUAKE-R1"), f"sms:{phone}"), "leader SMS"
         )
         reply = await reply_sms(settings, phone, "Oui")
         assert reply.status_code == 200 and reply.json()["answer"] == "ack"

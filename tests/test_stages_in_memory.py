@@ -42,8 +42,6 @@ from schemas.topics import (
     RESPONSES,
     Topic,
 )
-from services.common import crises, roles
-from services.common.addressbook import address_field, addressbook_key
 from services.common.answer_links import AnswerLinks
 from services.common.config import Settings
 from services.common.runtime import Runtime, make_redis
@@ -51,14 +49,16 @@ from services.dispatcher.service import register_priority
 from services.embedded.stack import EmbeddedStack
 from services.ingest.service import register as register_ingest
 from services.leaders.service import register as register_leaders
-from services.leaders.status import leader_status
 from services.providers import outbox
 from services.publishing import headers_for
 from services.reservists.service import register as register_reservists
 from services.resolver.service import register as register_resolver
 from services.responses.service import register as register_responses
-from services.responses.unread import unread_replies
 from services.responses.web import create_app
+from services.state import crises, keys, roles
+from services.state.addressbook import address_field
+from services.state.answers import unread_replies
+from services.state.islands import leader_status
 from tests.events import event_json, london_event_json
 from tests.helpers import import_marrakech
 
@@ -366,9 +366,9 @@ async def test_a_reply_from_a_number_a_leader_shares_is_not_taken_as_the_leader_
         settings, register_responses, (RESPONSES, PersonResponse), (NOTICES, Notice)
     ) as web:
         redis = web.rt.redis
-        await redis.zadd(crises.RECENT, {event.crisis_id: 1e12})
+        await redis.zadd(keys.RECENT_CRISES, {event.crisis_id: 1e12})
         await redis.hset(
-            addressbook_key(event.crisis_id),
+            keys.addressbook(event.crisis_id),
             address_field("sms", phone),
             "LEADER-9|MA-RABAT|ISL-9;NAT-9|MA-RABAT|ISL-9",
         )

@@ -16,10 +16,10 @@ from schemas.topics import (
     RESERVIST_CANDIDATES,
     Topic,
 )
-from services.common import crises
 from services.common.bus_reader import read_models, wait_for_models
 from services.common.config import Settings
 from services.common.transport import kafka_client_options
+from services.state import keys
 from tests.events import event_json, hydrologists
 from tests.helpers import import_marrakech, publish, running
 
@@ -91,7 +91,7 @@ async def test_polygon_crisis_reaches_exactly_those_inside_or_travelling_there(
     assert people["N-IN"].island_id == "ISL-INSIDE"
     assert people["N-BOTH"].trip_id is None  # at home in the area: alerted once, as resident
 
-    status = redis_client.hgetall(crises.status_key("QUAKE-1"))
+    status = redis_client.hgetall(keys.status("QUAKE-1"))
     assert status["people"] == "6"  # five reachable and one without any contact point
     assert status["unreachable"] == "1"
     assert status["targeted:sms"] == "5"
@@ -111,7 +111,7 @@ async def test_a_damaged_directory_record_is_skipped_and_everyone_else_is_reache
             redis_client.hset(key, "N-IN-EN", record.replace('"en"', "42"))
     people = _by_person(await _resolve(settings, event_json("QUAKE-1"), leaders=2))
     assert set(people) == {"N-IN", "N-SMS-ONLY", "N-TRAVELLER", "N-BOTH"}
-    status = redis_client.hgetall(crises.status_key("QUAKE-1"))
+    status = redis_client.hgetall(keys.status("QUAKE-1"))
     assert status["people"] == "6" and status["unreachable"] == "2"
 
 

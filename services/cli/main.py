@@ -70,12 +70,28 @@ BrokerOption = Annotated[
 ]
 
 
-def _started_stack(broker: str) -> EmbeddedStack:
+RedisOption = Annotated[
+    str,
+    typer.Option(
+        "--redis",
+        help="single: one redis-server; cluster: Redis Cluster, three masters with a replica "
+        "each (needs redis-cli)",
+    ),
+]
+
+
+def _started_stack(broker: str, redis: str = "single") -> EmbeddedStack:
     if broker not in ("tansu", "kafka"):
         console.print(f"[red]--broker {broker}[/]: choose tansu or kafka")
         raise typer.Exit(2)
+    if redis not in ("single", "cluster"):
+        console.print(f"[red]--redis {redis}[/]: choose single or cluster")
+        raise typer.Exit(2)
     try:
-        return EmbeddedStack(broker_kind="kafka" if broker == "kafka" else "tansu").start()
+        return EmbeddedStack(
+            broker_kind="kafka" if broker == "kafka" else "tansu",
+            redis_kind="cluster" if redis == "cluster" else "single",
+        ).start()
     except StackError as exc:
         console.print(f"[red]Vigie could not start[/]: {exc}")
         raise typer.Exit(1) from None
@@ -85,11 +101,12 @@ def _started_stack(broker: str) -> EmbeddedStack:
 def up(
     verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True,
     broker: BrokerOption = "tansu",
+    redis: RedisOption = "single",
 ) -> None:
     """Start the embedded stack and every service in the foreground, until Ctrl-C."""
     _logging(verbose)
     settings = Settings()
-    with _started_stack(broker) as stack:
+    with _started_stack(broker, redis) as stack:
         state = stack.announce(settings.operations.home)
         engine = (
             f"Apache Kafka, {len(stack.kafka.nodes)} brokers in KRaft mode (logs in "
@@ -97,9 +114,14 @@ def up(
             if stack.kafka is not None
             else "tansu (one in-memory broker)"
         )
+        store = (
+            f"Redis Cluster of {len(stack.cluster.nodes)} nodes (seeds {stack.redis_url})"
+            if stack.cluster is not None
+            else f"Redis {stack.redis_url}"
+        )
         console.print(
             f"[green]Vigie is up[/] on {engine}: bootstrap {stack.kafka_bootstrap}, "
-            f"Redis {stack.redis_url} (written to {state}). Ctrl-C stops."
+            f"{store} (written to {state}). Ctrl-C stops."
         )
         console.print(
             f"Crisis page: http://{stack.answers['response_listen']}/crisis/CRISIS_ID"

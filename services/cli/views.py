@@ -6,18 +6,20 @@ import json
 from typing import Annotated, Any
 
 import typer
+from redis.asyncio import Redis
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
 from services.cli.endpoints import connected_settings
-from services.common import crises
-from services.common.addressbook import address_field, addressbook_key, read_entry
 from services.common.config import Settings
 from services.common.masking import mask
 from services.common.runtime import make_redis
 from services.common.signals import cancel_on_signals
+from services.embedded.stack import announced
 from services.providers import outbox
+from services.state import keys
+from services.state.addressbook import address_field, read_entry
 from services.status.collect import crisis_view, is_known
 from services.status.terminal import render
 
@@ -95,18 +97,23 @@ def outbox_command(
 async def _outbox(crisis: str | None) -> list[dict[str, str]]:
     settings = connected_settings()
     redis = make_redis(settings)
+    # Under `vigie up --redis cluster` the stand-in providers keep theirs in a Redis apart.
+    providers_url = (announced(settings.operations.home) or {}).get("providers_redis_url")
+    providers = Redis.from_url(providers_url, decode_responses=True) if providers_url else redis
     try:
-        entries = outbox.read_log(await redis.lrange(outbox.LOG, 0, -1))
+        entries = outbox.read_log(await providers.lrange(outbox.LOG, 0, -1))
         people: dict[str, str] = {}
         if crisis is not None:
-            events = set(await redis.hkeys(crises.events_key(crisis)))
+            events = set(await redis.hkeys(keys.events(crisis)))
             # Alerts are keyed by their event; notices by "<event>/<what>/...".
             entries = [e for e in entries if e.key.split("/")[0] in events]
             people = {
-                str(k): str(v) for k, v in (await redis.hgetall(addressbook_key(crisis))).items()
+                str(k): str(v) for k, v in (await redis.hgetall(keys.addressbook(crisis))).items()
             }
     finally:
         await redis.aclose()
+        if providers is not redis:
+            await providers.aclose()
     return [
         {
             "person": ", ".join(

@@ -22,7 +22,7 @@ from schemas.delivery import DeadLetter
 from schemas.topics import DEAD_LETTERS, MAX_MESSAGE_BYTES, Topic
 from services.common.bus_refusal import REFUSALS, refusal
 from services.common.config import Settings
-from services.common.transport import kafka_security, redis_options
+from services.common.transport import kafka_security, redis_cluster, redis_options
 
 MAX_DEAD_LETTER_PAYLOAD = 64 * 1024
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
@@ -214,4 +214,6 @@ def make_broker(settings: Settings, **extra: Any) -> KafkaBroker:
 def make_redis(settings: Settings) -> Redis:
     if settings.redis.url is None:
         raise RuntimeError("no Redis URL configured")
+    if settings.redis.mode == "cluster":
+        return redis_cluster(settings.redis.url, redis_options(settings))
     return Redis.from_url(settings.redis.url, decode_responses=True, **redis_options(settings))

@@ -2,9 +2,12 @@
 the services' brokers and for the CLI's plain clients."""
 
 import ssl
-from typing import Any
+from typing import Any, cast
+from urllib.parse import unquote, urlsplit
 
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+from redis.asyncio import Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 
 from services.common.config import Settings
 
@@ -55,3 +58,25 @@ def redis_options(settings: Settings) -> dict[str, Any]:
     if settings.redis.ca_file is not None:
         options["ssl_ca_certs"] = str(settings.redis.ca_file)
     return options
+
+
+def redis_cluster(urls: str, options: dict[str, Any]) -> Redis:
+    """A Redis Cluster client that finds the cluster from any of the nodes named. It answers
+    the commands the services use as a single Redis does (every key of a script or a
+    transaction is in one slot: services/state/keys.py), hence its type."""
+    seeds = [urlsplit(url.strip()) for url in urls.split(",") if url.strip()]
+    first = seeds[0]
+    if first.scheme == "rediss":
+        options = {"ssl": True, **options}
+    if first.username:
+        options = {"username": unquote(first.username), **options}
+    if first.password and "password" not in options:
+        options = {"password": unquote(first.password), **options}
+    client = RedisCluster(
+        startup_nodes=[
+            ClusterNode(seed.hostname or "127.0.0.1", seed.port or 6379) for seed in seeds
+        ],
+        decode_responses=True,
+        **options,
+    )
+    return cast(Redis, client)

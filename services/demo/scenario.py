@@ -16,7 +16,6 @@ from rich.table import Table
 from schemas.crisis import CrisisEvent
 from schemas.delivery import DeadLetter
 from schemas.topics import CRISIS_ACCEPTED, DEAD_LETTERS
-from services.common import crises
 from services.common.bus_reader import wait_for_models
 from services.common.config import Settings
 from services.common.masking import mask
@@ -26,11 +25,12 @@ from services.demo.freshen import freshen
 from services.directory.generate import generate_directory
 from services.directory.importer import import_files
 from services.embedded.stack import EmbeddedStack
-from services.leaders.status import leader_status
 from services.providers import outbox
 from services.publishing import publish_signed
 from services.registry import SERVICES
-from services.reservists.status import need_status
+from services.state import crises
+from services.state.islands import leader_status
+from services.state.needs import need_status
 
 SAMPLES = Path(__file__).parent / "samples"
 GOOD_EVENTS = ("earthquake-marrakech.json", "flood-tangier.cap.xml")

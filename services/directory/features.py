@@ -5,7 +5,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from services.common.validation import describe_validation_error
-from services.directory.records import ROW_TYPES, DirectoryRow, area_geometry
+from services.state.records import ROW_TYPES, DirectoryRow, area_geometry
 
 POINT_KINDS = {"national", "trip", "reservist"}
 

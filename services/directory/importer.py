@@ -10,8 +10,8 @@ import ijson
 from redis.asyncio import Redis
 
 from services.directory.features import InvalidRow, feature_to_row
-from services.directory.records import DirectoryRow
 from services.directory.store import write_rows
+from services.state.records import DirectoryRow
 
 CHUNK = 2_000
 

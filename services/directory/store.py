@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
-from services.directory import keys
-from services.directory.records import (
+from services.state import keys
+from services.state.records import (
     DirectoryRow,
     IslandRow,
     NationalRow,
@@ -37,7 +37,7 @@ async def write_rows(redis: Redis, rows: Sequence[DirectoryRow]) -> None:
             _index_located(pipe, "national", row, old_nationals.get(row.id))
         else:
             _index_located(pipe, "trip", row, old_trips.get(row.id))
-    pipe.incr(keys.VERSION)
+    pipe.incr(keys.DIRECTORY_VERSION)
     await pipe.execute()
 
 

@@ -17,9 +17,10 @@ from schemas.alerts import Addressee
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from services.common import compact_json
-from services.common.addressbook import ENTRY_LUA, OWNERS, SEPARATOR, addressbook_key
-from services.common.crises import CANCELLED, crisis_key, events_key, status_key, waiting_key
 from services.common.metrics import DELIVERIES
+from services.state import keys
+from services.state.addressbook import ENTRY_LUA, OWNERS, SEPARATOR
+from services.state.crises import CANCELLED
 
 # KEYS: the event's deliveries on the channel. ARGV: now, the lease, the people as a JSON
 # list. A batch of fields is read, then the free ones (and those of a sender whose lease ran
@@ -161,13 +162,6 @@ def _in_flight(state: str | bytes | None) -> bool:
     return state is not None and str(state).startswith("sending:")
 
 
-def deliveries_key(crisis_id: str, event_id: str, channel: Channel) -> str:
-    """person -> the state of their delivery of this event on this channel. A hash per event
-    and channel, keyed by the person alone: a field per delivery named "event|person|channel"
-    in one hash per crisis cost Redis a fifth more (the scripts built each name)."""
-    return f"deliveries:{{{crisis_id}}}:{event_id}:{channel.value}"
-
-
 # A delivery's outcome, to record: who, on this channel, and what became of it.
 Settled = tuple[Addressee, Outcome]
 
@@ -187,7 +181,7 @@ class Ledger:
         if not person_ids:
             return []
         result = await self.claim_script(
-            keys=[deliveries_key(crisis_id, event_id, channel)],
+            keys=[keys.deliveries(crisis_id, event_id, channel)],
             args=[
                 time.time(),
                 self.lease_s,
@@ -212,7 +206,7 @@ class Ledger:
             others = [p for p, ours in zip(pending, claimed, strict=True) if not ours]
             if not others:
                 return
-            states = await self.redis.hmget(deliveries_key(crisis_id, event_id, channel), others)
+            states = await self.redis.hmget(keys.deliveries(crisis_id, event_id, channel), others)
             pending = [p for p, state in zip(others, states, strict=True) if _in_flight(state)]
             if pending:
                 await asyncio.sleep(self.poll_s)
@@ -233,7 +227,7 @@ class Ledger:
         now = time.time()
         member = f"{channel.value}|{event_id}|{person_ids[0]}|{len(person_ids)}"
         await self.hold_script(
-            keys=[deliveries_key(crisis_id, event_id, channel), waiting_key(crisis_id)],
+            keys=[keys.deliveries(crisis_id, event_id, channel), keys.waiting(crisis_id)],
             args=[
                 now,
                 member,
@@ -248,12 +242,12 @@ class Ledger:
         than written down again at each of the crisis's deliveries."""
         if not person_ids:
             return []
-        events = [str(e) for e in await self.redis.hkeys(events_key(crisis_id))]
+        events = [str(e) for e in await self.redis.hkeys(keys.events(crisis_id))]
         if not events:
             return [False] * len(person_ids)
         pipe = self.redis.pipeline(transaction=False)
         for event_id in events:
-            pipe.hmget(deliveries_key(crisis_id, event_id, channel), person_ids)
+            pipe.hmget(keys.deliveries(crisis_id, event_id, channel), person_ids)
         per_event = await pipe.execute()
         return [
             any(states[i] == Outcome.SENT.value for states in per_event)
@@ -291,13 +285,13 @@ class Ledger:
             compact_json.dumps(rows),
             compact_json.dumps(people),
         ]
-        keys = [
-            deliveries_key(crisis_id, event_id, channel),
-            status_key(crisis_id),
-            addressbook_key(crisis_id),
-            crisis_key(crisis_id),
+        touched = [
+            keys.deliveries(crisis_id, event_id, channel),
+            keys.status(crisis_id),
+            keys.addressbook(crisis_id),
+            keys.crisis(crisis_id),
         ]
-        state = await self.settle_script(keys=keys, args=args)
+        state = await self.settle_script(keys=touched, args=args)
         for outcome, count in tally.items():
             if count:
                 DELIVERIES.labels(channel.value, outcome.value).inc(count)  # once recorded

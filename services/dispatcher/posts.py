@@ -4,8 +4,8 @@ import time
 
 from redis.asyncio import Redis
 
-from services.directory import keys
-from services.directory.records import PostRow
+from services.state import keys
+from services.state.records import PostRow
 from services.texts.alerts import UNKNOWN_POST, PostInfo
 
 RECHECK_S = 1.0
@@ -23,7 +23,7 @@ class PostBook:
         if self.posts and time.monotonic() - self.checked_at < RECHECK_S:
             return self.posts
         self.checked_at = time.monotonic()
-        version = str(await self.redis.get(keys.VERSION) or "0")
+        version = str(await self.redis.get(keys.DIRECTORY_VERSION) or "0")
         if version != self.version:
             rows = [
                 PostRow.model_validate_json(raw)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from redis.asyncio import Redis
 
 from schemas.crisis import Channel
+from services.state import keys
 
 # How long a priority sender's wait keeps routine ones off the bucket after it last asked:
 # it asks again well within it while it waits.
@@ -54,14 +55,6 @@ return 0
 """
 
 
-def _bucket_key(channel: Channel) -> str:
-    return f"ratelimit:{{{channel.value}}}"
-
-
-def _priority_waiting_key(channel: Channel) -> str:
-    return f"ratelimit:{{{channel.value}}}:priority-waiting"
-
-
 class RateLimiter:
     def __init__(self, redis: Redis, rates: Mapping[Channel, float]) -> None:
         self.redis = redis
@@ -85,7 +78,7 @@ class RateLimiter:
         while True:
             wait = float(
                 await self.take(
-                    keys=[_bucket_key(channel), _priority_waiting_key(channel)],
+                    keys=[keys.rate_bucket(channel), keys.priority_waiting(channel)],
                     args=[rate, count, time.time(), 1 if priority else 0],
                 )
             )
@@ -97,4 +90,4 @@ class RateLimiter:
     async def pause(self, channel: Channel, seconds: float) -> None:
         """The provider asked us to slow down: no sender takes a token for `seconds`."""
         if self.rates.get(channel):
-            await self.pause_script(keys=[_bucket_key(channel)], args=[time.time() + seconds])
+            await self.pause_script(keys=[keys.rate_bucket(channel)], args=[time.time() + seconds])

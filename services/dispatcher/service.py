@@ -17,7 +17,6 @@ from schemas.delivery import DeliveryReport, Outcome
 from schemas.notices import Notice
 from schemas.responses import ANSWERS_BY_ROLE, Role
 from schemas.topics import ALERT_JOBS, ALERT_JOBS_PRIORITY, DELIVERY_REPORTS, NOTICES, Topic
-from services.common import crises
 from services.common.answer_links import AnswerLinks
 from services.common.config import ConfigurationError
 from services.common.recipient_variables import placeholder
@@ -28,6 +27,7 @@ from services.dispatcher.notices import NoticeDispatcher
 from services.dispatcher.posts import PostBook
 from services.dispatcher.rate_limit import RateLimiter
 from services.dispatcher.sender import Sender
+from services.state import crises, keys
 from services.texts.alerts import ANSWERS_MARKER, Merged, Message, answer_block, render
 
 log = logging.getLogger("vigie.dispatcher")
@@ -240,7 +240,7 @@ class Dispatcher:
     async def _correct_now(
         self, job: AlertJob, event: CrisisEvent, people: list[Addressee]
     ) -> None:
-        cancel_id = await self.rt.redis.hget(crises.crisis_key(job.crisis_id), "cancelled_by")
+        cancel_id = await self.rt.redis.hget(keys.crisis(job.crisis_id), "cancelled_by")
         if not cancel_id:
             return
         cancel = await self._event(job.crisis_id, str(cancel_id))

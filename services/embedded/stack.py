@@ -28,24 +28,30 @@ from services.embedded.processes import (
     start_providers,
     start_redis,
 )
+from services.embedded.redis_cluster import RedisCluster
 from services.embedded.redis_security import RedisSecurity
 from services.trust.keys import Keyring, generate
 
 STATE_FILE = "embedded.json"
 BrokerKind = Literal["tansu", "kafka"]
+RedisKind = Literal["single", "cluster"]
 
 
 @dataclass
 class EmbeddedStack:
     """`broker_kind`: tansu, one in-memory process (the default); or kafka, three Apache Kafka
-    brokers in KRaft mode, secured by `kafka_security` when it is given."""
+    brokers in KRaft mode, secured by `kafka_security` when it is given. `redis_kind`: one
+    redis-server (the default), or a Redis Cluster of three masters with a replica each for
+    Vigie's state (the stand-in providers keep their outbox in a Redis of their own)."""
 
     broker_kind: BrokerKind = "tansu"
+    redis_kind: RedisKind = "single"
     kafka_security: ClusterSecurity | None = None
     redis_security: RedisSecurity | None = None  # TLS and ACL users, else plain
     broker: ManagedProcess | None = None
     kafka: KafkaCluster | None = None
     redis: RedisProcess | None = None
+    cluster: RedisCluster | None = None
     providers: ProvidersProcess | None = None
     # The response service's address and the secrets of its links and SMS webhook:
     # made up per stack, so the demo answers links with no configuration.
@@ -85,8 +91,19 @@ class EmbeddedStack:
 
     @property
     def redis_url(self) -> str:
+        """Where Vigie keeps its state."""
+        if self.cluster is not None:
+            return self.cluster.url
+        return self.providers_redis_url
+
+    @property
+    def providers_redis_url(self) -> str:
+        """Where the stand-in providers keep what they received."""
         assert self.redis is not None, "stack not started"
         return self.redis.url
+
+    def redis_settings(self) -> dict[str, str]:
+        return {"redis_url": self.redis_url, "redis_mode": self.redis_kind}
 
     def start(self, topic_prefix: str = "") -> Self:
         """Start every part; if one fails, those already started are stopped."""
@@ -104,6 +121,8 @@ class EmbeddedStack:
         else:
             self.broker = start_broker()
         self.redis = start_redis(security=self.redis_security)
+        if self.redis_kind == "cluster":
+            self.cluster = RedisCluster().start()
         self.providers = start_providers(self.redis.url)
         self.answers = {
             "response_listen": f"127.0.0.1:{free_port()}",
@@ -120,9 +139,8 @@ class EmbeddedStack:
         urls: dict[str, object] = dict(self.providers.urls()) if self.providers else {}
         urls |= self.answers | self.trust
         return Settings(
-            redis_url=self.redis_url,
             topic_prefix=topic_prefix,
-            **{**self.broker_settings(), **urls, **overrides},  # type: ignore[arg-type]
+            **{**self.redis_settings(), **self.broker_settings(), **urls, **overrides},  # type: ignore[arg-type]
         )
 
     def stop(self) -> None:
@@ -131,6 +149,8 @@ class EmbeddedStack:
                 process.stop()
         if self.kafka is not None:
             self.kafka.remove()
+        if self.cluster is not None:
+            self.cluster.remove()
         if self.redis is not None:
             shutil.rmtree(self.redis.workdir, ignore_errors=True)
         if self.keys_dir is not None:
@@ -176,7 +196,8 @@ class EmbeddedStack:
         state = {
             "pid": os.getpid(),
             **{k: _as_text(v) for k, v in self.broker_settings().items()},
-            "redis_url": self.redis_url,
+            **self.redis_settings(),
+            "providers_redis_url": self.providers_redis_url,
             **(self.providers.urls() if self.providers else {}),
             **self.answers,
             **self.trust,

@@ -7,12 +7,12 @@ from aiokafka import ConsumerRecord
 from faststream.kafka.annotations import KafkaMessage
 
 from schemas.approvals import Approval
-from schemas.crisis import CrisisEvent
 from schemas.topics import CRISIS_ACCEPTED, CRISIS_APPROVALS, CRISIS_EVENTS
 from services.common.metrics import EVENTS
 from services.common.runtime import Runtime
 from services.ingest.errors import InvalidEvent
 from services.ingest.parse import parse_event
+from services.state import keys
 from services.trust import holds
 from services.trust.approvals import check_approval
 from services.trust.keys import KeyFileError, KeyringWatcher, TrustedKey
@@ -21,10 +21,6 @@ from services.trust.signing import Untrusted, check_fresh, verify_event
 log = logging.getLogger("vigie.ingest")
 STAGE = "ingest"
 APPROVALS_STAGE = "approvals"
-
-
-def seen_key(event: CrisisEvent) -> str:
-    return f"ingest:seen:{event.sender}:{event.identifier}"
 
 
 def _headers(record: ConsumerRecord[bytes, bytes]) -> dict[str, str]:
@@ -70,7 +66,7 @@ def register(rt: Runtime) -> None:
             await holds.reject(rt.redis, event.crisis_id, event.identifier, str(exc))
             await refuse(f"{event.identifier}: {exc}")
             return
-        key = seen_key(event)
+        key = keys.seen_event(event.sender, event.identifier)
         if await rt.redis.exists(key):
             log.info("duplicate event %s from %s dropped", event.identifier, event.sender)
             EVENTS.labels("duplicate").inc()

@@ -8,54 +8,22 @@ again after a crash, the dispatcher still sends it once.
 
 import logging
 import time
-from enum import StrEnum
-
-from pydantic import BaseModel
 
 from schemas.alerts import Contacts, LeaderAlert, Recipient, cell_id
 from schemas.crisis import Channel, CrisisEvent, MsgType
 from schemas.notices import NoticeKind
 from schemas.responses import Role
 from schemas.topics import NOTICES
-from services.common import crises, roles
 from services.common.answer_links import AnswerLinks
 from services.common.runtime import Runtime
-from services.common.timers import Timers
-from services.directory.lookup import post as find_post
-from services.directory.records import PostRow
+from services.state import crises, keys, roles
+from services.state.directory import post as find_post
+from services.state.islands import Island, State
+from services.state.records import PostRow
+from services.state.timers import Timers
 from services.texts.notices import notice
 
 log = logging.getLogger("vigie.leaders")
-
-
-class State(StrEnum):
-    WAITING = "waiting"
-    ACKED = "acked"
-    UNREACHED = "unreached"
-    CLOSED = "closed"  # the crisis was cancelled before anyone acknowledged
-
-
-class Island(BaseModel):
-    alert: LeaderAlert
-    step: int = 0  # index in contacts of the last person asked
-    state: State = State.WAITING
-
-    @property
-    def contacts(self) -> list[Recipient]:
-        leader = [self.alert.leader] if self.alert.leader else []
-        return leader + self.alert.deputies
-
-    @property
-    def asked(self) -> list[Recipient]:
-        return self.contacts[: self.step + 1]
-
-
-def escalation_key(crisis_id: str) -> str:
-    return f"escalation:{{{crisis_id}}}"
-
-
-def acks_key(crisis_id: str) -> str:
-    return f"acks:{{{crisis_id}}}"
 
 
 class Escalation:
@@ -87,7 +55,7 @@ class Escalation:
         if island is None or person_id not in {c.person_id for c in island.contacts}:
             log.warning("ack from %s for island %s it does not lead", person_id, island_id)
             return
-        if await self.redis.hsetnx(acks_key(crisis_id), island_id, person_id):
+        if await self.redis.hsetnx(keys.acks(crisis_id), island_id, person_id):
             log.info("island %s acknowledged by %s", island_id, person_id)
 
     async def on_timer(self, member: str) -> float | None:
@@ -95,7 +63,7 @@ class Escalation:
         island = await self._load(crisis_id, island_id)
         if island is None or island.state is not State.WAITING:
             return None
-        if await self.redis.hexists(acks_key(crisis_id), island_id):
+        if await self.redis.hexists(keys.acks(crisis_id), island_id):
             island.state = State.ACKED
         elif await crises.is_cancelled(self.redis, crisis_id):
             island.state = State.CLOSED
@@ -115,7 +83,7 @@ class Escalation:
     async def _start(self, island: Island) -> None:
         alert = island.alert
         created = await self.redis.hsetnx(
-            escalation_key(alert.crisis_id), alert.island_id, island.model_dump_json()
+            keys.escalations(alert.crisis_id), alert.island_id, island.model_dump_json()
         )
         if created:
             for person in island.contacts:
@@ -237,12 +205,12 @@ class Escalation:
         await self.rt.broker.publish(message, self.rt.topic(NOTICES))
 
     async def _load(self, crisis_id: str, island_id: str) -> Island | None:
-        raw = await self.redis.hget(escalation_key(crisis_id), island_id)
+        raw = await self.redis.hget(keys.escalations(crisis_id), island_id)
         return Island.model_validate_json(raw) if raw else None
 
     async def _save(self, island: Island) -> None:
         await self.redis.hset(
-            escalation_key(island.alert.crisis_id),
+            keys.escalations(island.alert.crisis_id),
             island.alert.island_id,
             island.model_dump_json(),
         )

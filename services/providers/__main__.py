@@ -23,7 +23,7 @@ def main() -> None:
             port=port,
             log_level="warning",
             # Requests parsed in C rather than by h11, on uvloop: the gateway is on the
-            # path of every SMS and push (docs/benchmarks.md, stop 16).
+            # path of every SMS and push (docs/benchmarks.md).
             loop="uvloop",
             http="httptools",
         )

@@ -244,7 +244,7 @@ def start_smtp(redis: Redis, port: int) -> Controller:
     controller = _RelayController(
         RecordingHandler(redis),
         # aiosmtpd handles each recipient's command with a few coroutines and a write, which
-        # uvloop's loop turns over for less (docs/benchmarks.md, stop 16).
+        # uvloop's loop turns over for less (docs/benchmarks.md).
         loop=uvloop.new_event_loop(),
         hostname="127.0.0.1",
         port=port,

@@ -8,68 +8,21 @@ consumer and the timers of every replica see one consistent need.
 import logging
 import time
 from datetime import UTC, datetime
-from enum import StrEnum
-
-from pydantic import AwareDatetime, BaseModel
 
 from schemas.alerts import Candidate, Contacts, Recipient, ReservistCandidates
 from schemas.crisis import Channel, CrisisEvent, Status
 from schemas.notices import NoticeKind
 from schemas.responses import Answer, PersonResponse, Role
 from schemas.topics import NOTICES
-from services.common import crises, roles
 from services.common.answer_links import AnswerLinks
 from services.common.runtime import Runtime
-from services.common.timers import Timers
+from services.state import crises, keys, roles
+from services.state.needs import Asked, Need, Standing
+from services.state.timers import Timers
 from services.texts.notices import notice
 
 log = logging.getLogger("vigie.reservists")
 LOCK_TIMEOUT_S = 30
-
-
-class Standing(StrEnum):
-    REQUESTED = "requested"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    NOT_NEEDED = "not_needed"  # answered or still silent once the quota was filled
-    ENGAGED_ELSEWHERE = "engaged_elsewhere"
-
-
-class Asked(BaseModel):
-    standing: Standing = Standing.REQUESTED
-    wave: int
-    asked_at: float
-    answered_at: AwareDatetime | None = None
-
-
-class Need(BaseModel):
-    request: ReservistCandidates
-    people: dict[str, Asked] = {}
-    cursor: int = 0  # candidates[:cursor] have been considered
-    wave: int = 0
-    warned: bool = False
-    closed: bool = False
-
-    @property
-    def accepted(self) -> int:
-        return sum(a.standing is Standing.ACCEPTED for a in self.people.values())
-
-    @property
-    def filled(self) -> bool:
-        return self.accepted >= self.request.need.count
-
-    @property
-    def deadline(self) -> float:
-        return self.request.need.deadline.timestamp()
-
-
-def needs_key(crisis_id: str) -> str:
-    return f"needs:{{{crisis_id}}}"
-
-
-def engaged_key(reservist_id: str) -> str:
-    """Which crisis a reservist is engaged for; expires with the mission."""
-    return f"reservist:engaged:{reservist_id}"
 
 
 class Activation:
@@ -138,8 +91,8 @@ class Activation:
             await self._tell(need, reservist_id, NoticeKind.ACTIVATION_NOT_NEEDED)
             return
         mission_s = need.request.need.duration_days * 86_400
-        engaged = await self.redis.set(engaged_key(reservist_id), crisis_id, nx=True, ex=mission_s)
-        if not engaged and await self.redis.get(engaged_key(reservist_id)) != crisis_id:
+        engaged = await self.redis.set(keys.engaged(reservist_id), crisis_id, nx=True, ex=mission_s)
+        if not engaged and await self.redis.get(keys.engaged(reservist_id)) != crisis_id:
             asked.standing = Standing.ENGAGED_ELSEWHERE
             await self._tell(need, reservist_id, NoticeKind.ACTIVATION_NOT_NEEDED)
             await self._wave(need)
@@ -157,9 +110,9 @@ class Activation:
         # Accepted, then declined: they changed their mind and the place is free again.
         if (
             asked.standing is Standing.ACCEPTED
-            and await self.redis.get(engaged_key(reservist_id)) == need.request.crisis_id
+            and await self.redis.get(keys.engaged(reservist_id)) == need.request.crisis_id
         ):
-            await self.redis.delete(engaged_key(reservist_id))
+            await self.redis.delete(keys.engaged(reservist_id))
         asked.standing = Standing.DECLINED
         await self._wave(need)
 
@@ -184,7 +137,7 @@ class Activation:
             need.cursor += 1
             if candidate.reservist_id in need.people:
                 continue
-            engaged_for = await self.redis.get(engaged_key(candidate.reservist_id))
+            engaged_for = await self.redis.get(keys.engaged(candidate.reservist_id))
             if engaged_for and engaged_for != need.request.crisis_id:
                 continue  # on a mission for another crisis: not offered this one
             need.people[candidate.reservist_id] = Asked(wave=need.wave, asked_at=time.time())
@@ -271,18 +224,18 @@ class Activation:
 
     def _lock(self, crisis_id: str, need_id: str):  # type: ignore[no-untyped-def]
         return self.redis.lock(
-            f"lock:{{{crisis_id}}}:need:{need_id}",
+            keys.need_lock(crisis_id, need_id),
             timeout=LOCK_TIMEOUT_S,
             blocking_timeout=LOCK_TIMEOUT_S,
         )
 
     async def _load(self, crisis_id: str, need_id: str) -> Need | None:
-        raw = await self.redis.hget(needs_key(crisis_id), need_id)
+        raw = await self.redis.hget(keys.needs(crisis_id), need_id)
         return Need.model_validate_json(raw) if raw else None
 
     async def _save(self, need: Need) -> None:
         await self.redis.hset(
-            needs_key(need.request.crisis_id), need.request.need.need_id, need.model_dump_json()
+            keys.needs(need.request.crisis_id), need.request.need.need_id, need.model_dump_json()
         )
 
 

@@ -8,8 +8,8 @@ from numpy.typing import NDArray
 from redis.asyncio import Redis
 from shapely.geometry.base import BaseGeometry
 
-from services.directory import keys
-from services.directory.records import IslandRow, PostRow, ReservistRow, area_geometry
+from services.state import keys
+from services.state.records import IslandRow, PostRow, ReservistRow, area_geometry
 
 
 @dataclass
@@ -79,7 +79,7 @@ class DirectoryCache:
         self.view: DirectoryView | None = None
 
     async def current(self) -> DirectoryView:
-        version = str(await self.redis.get(keys.VERSION) or "0")
+        version = str(await self.redis.get(keys.DIRECTORY_VERSION) or "0")
         if self.view is None or self.view.version != version:
             self.view = await _load(self.redis, version)
         return self.view

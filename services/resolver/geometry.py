@@ -10,7 +10,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from schemas.crisis import Area
-from services.directory.keys import tile_of
+from services.state.keys import tile_of
 
 EARTH_RADIUS_KM = 6372.7976  # the radius Redis uses for GEO distances
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180

@@ -7,9 +7,9 @@ from typing import cast
 import numpy as np
 from redis.asyncio import Redis
 
-from services.directory import keys
-from services.directory.people import Person, by_tile, chunks, records
 from services.resolver.geometry import Cell, SearchShape, TargetArea
+from services.state import keys
+from services.state.directory import Person, by_tile, chunks, records
 
 
 class PeopleFinder:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 
 from schemas.crisis import CrisisEvent, MsgType, Status
-from services.common import crises
 from services.resolver.audience import audience_of
 from services.resolver.directory_view import DirectoryCache
 from services.resolver.gate import Gate
@@ -21,6 +20,7 @@ from services.resolver.reach import (
 )
 from services.resolver.recipients import addressees, post_cells
 from services.resolver.reservists import candidates
+from services.state import crises
 
 # An area this large (a few large countries) is rarely meant: the preview says so.
 LARGE_AREA_KM2 = 2_000_000

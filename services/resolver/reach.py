@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 from redis.asyncio import Redis
 
 from schemas.crisis import CrisisEvent
-from services.directory.people import Person, nationals_by_id
-from services.directory.records import IslandRow, PostRow
 from services.resolver.audience import Audience
 from services.resolver.directory_view import DirectoryView
 from services.resolver.geometry import TargetArea
 from services.resolver.people import PeopleFinder
+from services.state.directory import Person, nationals_by_id
+from services.state.records import IslandRow, PostRow
 
 
 async def people_reached(

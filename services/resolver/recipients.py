@@ -9,9 +9,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from schemas.alerts import Addressee, Recipient, addressee, cell_id
 from schemas.crisis import Channel
-from services.directory.people import Person
-from services.directory.records import PostRow
 from services.resolver.directory_view import DirectoryView
+from services.state.directory import Person
+from services.state.records import PostRow
 
 log = logging.getLogger("vigie.resolver")
 _ADDRESSEES = TypeAdapter(list[Addressee])

@@ -2,8 +2,8 @@
 
 from schemas.alerts import Candidate, Contacts
 from schemas.crisis import ReservistNeed
-from services.directory.records import ReservistRow
 from services.resolver.geometry import haversine_km
+from services.state.records import ReservistRow
 
 MAX_CANDIDATES = 50
 

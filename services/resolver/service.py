@@ -17,13 +17,10 @@ from schemas.topics import (
     RESERVIST_CANDIDATES,
     Topic,
 )
-from services.common import crises
 from services.common.in_flight import InFlight
 from services.common.metrics import JOBS, RECIPIENTS
 from services.common.runtime import Runtime
 from services.common.topic_admin import partition_counts
-from services.directory.people import nationals_by_id
-from services.directory.records import IslandRow
 from services.resolver.audience import Audience, audience_of
 from services.resolver.directory_view import DirectoryCache, DirectoryView
 from services.resolver.gate import Gate
@@ -36,6 +33,9 @@ from services.resolver.reach import (
 )
 from services.resolver.recipients import addressees, post_cells, to_recipient
 from services.resolver.reservists import candidates
+from services.state import crises, keys
+from services.state.directory import nationals_by_id
+from services.state.records import IslandRow
 from services.trust import holds
 
 log = logging.getLogger("vigie.resolver")
@@ -266,7 +266,7 @@ class Resolver:
                 f"{prefix}resolved_at": datetime.now(UTC).isoformat(),
             }
         )
-        await self.rt.redis.hset(crises.status_key(event.crisis_id), mapping=fields)
+        await self.rt.redis.hset(keys.status(event.crisis_id), mapping=fields)
 
 
 def register(rt: Runtime) -> None:

@@ -5,8 +5,8 @@ from typing import NamedTuple
 from redis.asyncio import Redis
 
 from schemas.responses import Role
-from services.common import crises, roles
-from services.common.addressbook import address_field, addressbook_key, read_entry
+from services.state import keys, roles
+from services.state.addressbook import address_field, read_entry
 
 RECENT_CRISES = 20
 
@@ -19,9 +19,9 @@ class Replier(NamedTuple):
 async def who_replies(redis: Redis, phone: str) -> tuple[str, list[Replier]] | None:
     """The newest crisis that texted this number, and everyone it texted there (several
     people when they share the number)."""
-    for found in await redis.zrevrange(crises.RECENT, 0, RECENT_CRISES - 1):
+    for found in await redis.zrevrange(keys.RECENT_CRISES, 0, RECENT_CRISES - 1):
         crisis_id = str(found)
-        entry = await redis.hget(addressbook_key(crisis_id), address_field("sms", phone))
+        entry = await redis.hget(keys.addressbook(crisis_id), address_field("sms", phone))
         if entry is None:
             continue
         repliers = []

@@ -9,7 +9,7 @@ import json
 from redis.asyncio import Redis
 
 from schemas.responses import Answer, PersonResponse
-from services.common.crises import status_key
+from services.state import keys
 
 _APPLY = """
 local prev = redis.call('HGET', KEYS[1], ARGV[1])
@@ -32,15 +32,6 @@ return 1
 """
 
 
-def answers_key(crisis_id: str) -> str:
-    return f"safety:{{{crisis_id}}}"
-
-
-def help_key(crisis_id: str) -> str:
-    """People who need help, with their island, post and a contact for the post."""
-    return f"help:{{{crisis_id}}}"
-
-
 class SafetyBook:
     def __init__(self, redis: Redis) -> None:
         self.script = redis.register_script(_APPLY)
@@ -57,7 +48,7 @@ class SafetyBook:
             "at": response.at.isoformat(),
         }
         applied = await self.script(
-            keys=[answers_key(crisis_id), status_key(crisis_id), help_key(crisis_id)],
+            keys=[keys.answers(crisis_id), keys.status(crisis_id), keys.needing_help(crisis_id)],
             args=[
                 response.person_id,
                 response.answer.value,
@@ -67,10 +58,3 @@ class SafetyBook:
             ],
         )
         return bool(applied)
-
-
-async def needing_help(redis: Redis, crisis_id: str) -> dict[str, dict[str, str | None]]:
-    return {
-        str(person): json.loads(raw)
-        for person, raw in (await redis.hgetall(help_key(crisis_id))).items()
-    }

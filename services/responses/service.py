@@ -4,9 +4,9 @@ from schemas.responses import Answer, PersonResponse, Role
 from schemas.topics import RESPONSES
 from services.common.runtime import Runtime
 from services.common.web_server import serve_asgi
-from services.directory.people import nationals_by_id
 from services.responses.safety import SafetyBook
 from services.responses.web import Pages, create_app
+from services.state.directory import nationals_by_id
 
 STAGE = "safety"
 

@@ -21,16 +21,16 @@ from schemas.crisis import Channel, Status
 from schemas.notices import NoticeKind
 from schemas.responses import Answer, PersonResponse, Role, Via
 from schemas.topics import NOTICES, RESPONSES
-from services.common import crises
 from services.common.answer_tokens import AnswerTokens, BadToken, Claim, ExpiredToken
 from services.common.masking import mask
 from services.common.runtime import Runtime
 from services.common.web_guard import error_fields, guard
-from services.directory.people import nationals_by_id
 from services.responses import pages
 from services.responses.inbound import Replier, who_replies
 from services.responses.replies import NotUnderstood, read_reply
-from services.responses.unread import record_unread
+from services.state import crises
+from services.state.answers import record_unread
+from services.state.directory import nationals_by_id
 from services.texts.notices import notice
 
 log = logging.getLogger("vigie.responses")

@@ -17,10 +17,6 @@ class Owner(NamedTuple):
     island_id: str | None
 
 
-def addressbook_key(crisis_id: str) -> str:
-    return f"addressbook:{{{crisis_id}}}"
-
-
 def address_field(channel: str, address: str) -> str:
     return f"{channel}:{address}"
 

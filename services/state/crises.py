@@ -6,63 +6,39 @@ import time
 from redis.asyncio import Redis
 
 from schemas.crisis import CrisisEvent, MsgType, Status
+from services.state import keys
 
 # Status counters of an Alert, an Update and a Cancel's corrections are kept apart.
 COUNTER_PREFIX = {MsgType.ALERT: "", MsgType.UPDATE: "update:", MsgType.CANCEL: "cancel:"}
-RECENT = "crises:recent"  # crisis id -> time of its newest event
 CANCELLED = "cancelled"
 ACTIVE = "active"
-
-
-def crisis_key(crisis_id: str) -> str:
-    return f"crisis:{{{crisis_id}}}"
-
-
-def events_key(crisis_id: str) -> str:
-    return f"crisis:{{{crisis_id}}}:events"
-
-
-def status_key(crisis_id: str) -> str:
-    return f"status:{{{crisis_id}}}"
-
-
-def waiting_key(crisis_id: str) -> str:
-    """Batches of deliveries waiting for a provider that cannot take them: a member per
-    batch ("channel|event|first person|count"), scored with the time its sender must have
-    said again that it still waits (a sender that died stops counting)."""
-    return f"waiting:{{{crisis_id}}}"
 
 
 async def waiting(redis: Redis, crisis_id: str) -> dict[str, int]:
     """Deliveries waiting for their provider now, per channel."""
     counts: dict[str, int] = {}
-    for member in await redis.zrangebyscore(waiting_key(crisis_id), time.time(), "+inf"):
+    for member in await redis.zrangebyscore(keys.waiting(crisis_id), time.time(), "+inf"):
         channel, *_, count = str(member).split("|")
         counts[channel] = counts.get(channel, 0) + int(count)
     return counts
-
-
-def unsent_key(crisis_id: str) -> str:
-    """Drafts, System messages, Acks and Errors of a crisis: kept to be shown, never sent."""
-    return f"crisis:{{{crisis_id}}}:unsent"
 
 
 async def record_event(redis: Redis, event: CrisisEvent) -> None:
     """Keep the event; a Cancel marks the crisis cancelled at once, for every sender to see."""
     crisis_id = event.crisis_id
     pipe = redis.pipeline(transaction=True)
-    pipe.hset(events_key(crisis_id), event.identifier, event.model_dump_json())
-    pipe.zadd(RECENT, {crisis_id: event.sent.timestamp()}, gt=True)
+    pipe.hset(keys.events(crisis_id), event.identifier, event.model_dump_json())
     if event.msg_type is MsgType.CANCEL:
         pipe.hset(
-            crisis_key(crisis_id), mapping={"state": CANCELLED, "cancelled_by": event.identifier}
+            keys.crisis(crisis_id), mapping={"state": CANCELLED, "cancelled_by": event.identifier}
         )
     else:
-        pipe.hsetnx(crisis_key(crisis_id), "state", ACTIVE)
-        pipe.hset(crisis_key(crisis_id), "latest", event.identifier)
+        pipe.hsetnx(keys.crisis(crisis_id), "state", ACTIVE)
+        pipe.hset(keys.crisis(crisis_id), "latest", event.identifier)
     # What the crisis is (Actual, Exercise, Test) is set by its first event, for good.
-    pipe.hsetnx(crisis_key(crisis_id), "status", event.status.value)
+    pipe.hsetnx(keys.crisis(crisis_id), "status", event.status.value)
     await pipe.execute()
+    await _recent(redis, event)
 
 
 async def record_unsent(redis: Redis, event: CrisisEvent, why: str) -> None:
@@ -75,48 +51,51 @@ async def record_unsent(redis: Redis, event: CrisisEvent, why: str) -> None:
         "sent": event.sent.isoformat(),
         "why": why,
     }
-    pipe = redis.pipeline(transaction=True)
-    pipe.hset(unsent_key(event.crisis_id), event.identifier, json.dumps(shown))
-    pipe.zadd(RECENT, {event.crisis_id: event.sent.timestamp()}, gt=True)
-    await pipe.execute()
+    await redis.hset(keys.unsent(event.crisis_id), event.identifier, json.dumps(shown))
+    await _recent(redis, event)
+
+
+async def _recent(redis: Redis, event: CrisisEvent) -> None:
+    """The crisis among the recent ones (apart from the crisis's own keys: another slot)."""
+    await redis.zadd(keys.RECENT_CRISES, {event.crisis_id: event.sent.timestamp()}, gt=True)
 
 
 async def unsent(redis: Redis, crisis_id: str) -> dict[str, dict[str, str]]:
-    found = await redis.hgetall(unsent_key(crisis_id))
+    found = await redis.hgetall(keys.unsent(crisis_id))
     return {str(k): json.loads(v) for k, v in found.items()}
 
 
 async def crisis_status(redis: Redis, crisis_id: str) -> Status | None:
     """Actual, Exercise or Test: set by the crisis's first event; None for a new crisis."""
-    recorded = await redis.hget(crisis_key(crisis_id), "status")
+    recorded = await redis.hget(keys.crisis(crisis_id), "status")
     return Status(str(recorded)) if recorded else None
 
 
 async def note(redis: Redis, crisis_id: str, text: str) -> None:
     """Something the crisis centre must read in `vigie status` (a Cancel of nothing...)."""
-    await redis.hset(crisis_key(crisis_id), "note", text)
+    await redis.hset(keys.crisis(crisis_id), "note", text)
 
 
 async def event(redis: Redis, crisis_id: str, identifier: str) -> CrisisEvent | None:
-    raw = await redis.hget(events_key(crisis_id), identifier)
+    raw = await redis.hget(keys.events(crisis_id), identifier)
     return CrisisEvent.model_validate_json(raw) if raw else None
 
 
 async def latest_alert(redis: Redis, crisis_id: str) -> CrisisEvent | None:
     """The Alert or Update now in force (what a Cancel corrects)."""
-    latest = await redis.hget(crisis_key(crisis_id), "latest")
+    latest = await redis.hget(keys.crisis(crisis_id), "latest")
     return await event(redis, crisis_id, str(latest)) if latest else None
 
 
 async def is_superseded(redis: Redis, crisis_id: str, identifier: str) -> bool:
     """Whether sends of this Alert or Update are moot: the crisis was cancelled, or a
     later Update now speaks for it (and reaches the same people with the new text)."""
-    state, latest = await redis.hmget(crisis_key(crisis_id), ["state", "latest"])
+    state, latest = await redis.hmget(keys.crisis(crisis_id), ["state", "latest"])
     return state == CANCELLED or (latest is not None and latest != identifier)
 
 
 async def is_cancelled(redis: Redis, crisis_id: str) -> bool:
-    return bool(await redis.hget(crisis_key(crisis_id), "state") == CANCELLED)
+    return bool(await redis.hget(keys.crisis(crisis_id), "state") == CANCELLED)
 
 
 SETTLED_OUTCOMES = ("sent", "failed", "skipped", "not_needed")
@@ -133,4 +112,4 @@ def is_settled(status: dict[str, str], prefix: str = "") -> bool:
 
 
 async def status(redis: Redis, crisis_id: str) -> dict[str, str]:
-    return {str(k): str(v) for k, v in (await redis.hgetall(status_key(crisis_id))).items()}
+    return {str(k): str(v) for k, v in (await redis.hgetall(keys.status(crisis_id))).items()}

@@ -1,5 +1,5 @@
-"""Reading people's records from the directory in Redis (services/directory/keys.py's
-layout): a chunk of a tile's records, and nationals by their identifiers."""
+"""Reading the directory in Redis: a chunk of a tile's people, nationals by their
+identifiers, a post by its own."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -8,7 +8,8 @@ from typing import Any
 from pydantic_core import from_json
 from redis.asyncio import Redis
 
-from services.directory import keys
+from services.state import keys
+from services.state.records import PostRow
 
 CHUNK = 500
 
@@ -47,3 +48,8 @@ async def nationals_by_id(redis: Redis, ids: list[str]) -> dict[str, Person]:
         for person in await records(redis, keys.national_data(tile), tile_ids):
             found[person["id"]] = person
     return found
+
+
+async def post(redis: Redis, post_id: str) -> PostRow | None:
+    raw = await redis.hget(keys.POSTS, post_id)
+    return PostRow.model_validate_json(raw) if raw else None

@@ -8,7 +8,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from schemas.crisis import Channel, CountryCode, LanguageTag, RegionCode
-from services.directory.contacts import EmailAddress, PhoneNumber
+from services.common.contacts import EmailAddress, PhoneNumber
 
 RecordId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 PushToken = Annotated[str, StringConstraints(min_length=8, max_length=512, pattern=r"^\S+$")]

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from schemas.responses import Role
+from services.state import keys
 
 
 class Asked(BaseModel):
@@ -17,14 +18,10 @@ class Asked(BaseModel):
     need_id: str | None = None
 
 
-def roles_key(crisis_id: str) -> str:
-    return f"roles:{{{crisis_id}}}"
-
-
 async def remember(redis: Redis, crisis_id: str, person_id: str, asked: Asked) -> None:
-    await redis.hset(roles_key(crisis_id), person_id, asked.model_dump_json(exclude_none=True))
+    await redis.hset(keys.roles(crisis_id), person_id, asked.model_dump_json(exclude_none=True))
 
 
 async def asked(redis: Redis, crisis_id: str, person_id: str) -> Asked:
-    raw = await redis.hget(roles_key(crisis_id), person_id)
+    raw = await redis.hget(keys.roles(crisis_id), person_id)
     return Asked.model_validate_json(raw) if raw else Asked(role=Role.NATIONAL)

@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from services.state import keys
+
 log = logging.getLogger("vigie.timers")
 
 _CLAIM = """
@@ -29,7 +31,7 @@ Handler = Callable[[str], Awaitable[float | None]]
 class Timers:
     def __init__(self, redis: Redis, name: str, lease_s: float = 30.0) -> None:
         self.redis = redis
-        self.key = f"timers:{name}"
+        self.key = keys.timers(name)
         self.lease_s = lease_s
         self.claim_script = redis.register_script(_CLAIM)
 

@@ -5,18 +5,17 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from services.common import crises
-from services.leaders.status import leader_status
-from services.reservists.status import need_status
-from services.responses.safety import needing_help
-from services.responses.unread import unread_replies
+from services.state import crises, keys
+from services.state.answers import needing_help, unread_replies
+from services.state.islands import leader_status
+from services.state.needs import need_status
 from services.trust import holds
 
 
 async def crisis_view(redis: Redis, crisis_id: str) -> dict[str, Any]:
     """Counters, state, answers and trust decisions of a crisis; empty when unknown."""
     status, resolving = _consistent(await crises.status(redis, crisis_id))
-    state = {str(k): str(v) for k, v in (await redis.hgetall(crises.crisis_key(crisis_id))).items()}
+    state = {str(k): str(v) for k, v in (await redis.hgetall(keys.crisis(crisis_id))).items()}
     safe, help_ = int(status.get("safety:safe", 0)), int(status.get("safety:help", 0))
     return {
         "crisis": crisis_id,

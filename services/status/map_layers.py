@@ -5,9 +5,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from services.common import crises
-from services.directory import keys
-from services.directory.records import IslandRow, PostRow
+from services.state import crises, keys
+from services.state.records import IslandRow, PostRow
 
 Feature = dict[str, Any]
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from schemas.approvals import Approval
-from services.common import crises
 from services.common.runtime import Runtime
+from services.state import crises
 from services.trust import holds
 from services.trust.keys import TrustedKey, key_id_of
 from services.trust.signing import Untrusted, check_fresh, check_signature, signature

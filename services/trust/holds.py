@@ -8,9 +8,9 @@ from pydantic import AwareDatetime, BaseModel
 from redis.asyncio import Redis
 
 from schemas.crisis import CrisisEvent
+from services.state import keys
 from services.trust.keys import TrustedKey
 
-HELD_INDEX = "held"  # event identifier -> crisis id, for `vigie approve` and the status
 REJECTED_TTL_S = 30 * 86_400
 MAX_REJECTIONS = 1_000  # per crisis id: hostile traffic cannot grow Redis without bound
 
@@ -33,24 +33,14 @@ class Hold(BaseModel):
     approved_at: AwareDatetime | None = None
 
 
-def _signers(crisis_id: str) -> str:
-    return f"signers:{{{crisis_id}}}"
-
-
-def _holds(crisis_id: str) -> str:
-    return f"holds:{{{crisis_id}}}"
-
-
-def _rejected(crisis_id: str) -> str:
-    return f"rejected:{{{crisis_id}}}"
-
-
 async def record_signer(redis: Redis, event: CrisisEvent, key: TrustedKey) -> None:
-    await redis.hset(_signers(event.crisis_id), event.identifier, Signer.of(key).model_dump_json())
+    await redis.hset(
+        keys.signers(event.crisis_id), event.identifier, Signer.of(key).model_dump_json()
+    )
 
 
 async def signer_of(redis: Redis, crisis_id: str, identifier: str) -> Signer | None:
-    raw = await redis.hget(_signers(crisis_id), identifier)
+    raw = await redis.hget(keys.signers(crisis_id), identifier)
     return Signer.model_validate_json(raw) if raw else None
 
 
@@ -63,36 +53,36 @@ async def hold(redis: Redis, event: CrisisEvent, reason: str) -> Hold:
         held_at=datetime.now(UTC),
     )
     pipe = redis.pipeline(transaction=False)
-    pipe.hset(_holds(event.crisis_id), event.identifier, held.model_dump_json())
-    pipe.hset(HELD_INDEX, event.identifier, event.crisis_id)
+    pipe.hset(keys.holds(event.crisis_id), event.identifier, held.model_dump_json())
+    pipe.hset(keys.HELD_INDEX, event.identifier, event.crisis_id)
     await pipe.execute()
     return held
 
 
 async def get_hold(redis: Redis, crisis_id: str, identifier: str) -> Hold | None:
-    raw = await redis.hget(_holds(crisis_id), identifier)
+    raw = await redis.hget(keys.holds(crisis_id), identifier)
     return Hold.model_validate_json(raw) if raw else None
 
 
 async def holds(redis: Redis, crisis_id: str) -> list[Hold]:
-    return [Hold.model_validate_json(raw) for raw in (await redis.hvals(_holds(crisis_id)))]
+    return [Hold.model_validate_json(raw) for raw in (await redis.hvals(keys.holds(crisis_id)))]
 
 
 async def crisis_of_held(redis: Redis, identifier: str) -> str | None:
-    found = await redis.hget(HELD_INDEX, identifier)
+    found = await redis.hget(keys.HELD_INDEX, identifier)
     return str(found) if found else None
 
 
 async def approve(redis: Redis, held: Hold, approver: TrustedKey, at: datetime) -> None:
     approved = held.model_copy(update={"approved_by": Signer.of(approver), "approved_at": at})
     pipe = redis.pipeline(transaction=False)
-    pipe.hset(_holds(held.event.crisis_id), held.event.identifier, approved.model_dump_json())
-    pipe.hdel(HELD_INDEX, held.event.identifier)
+    pipe.hset(keys.holds(held.event.crisis_id), held.event.identifier, approved.model_dump_json())
+    pipe.hdel(keys.HELD_INDEX, held.event.identifier)
     await pipe.execute()
 
 
 async def reject(redis: Redis, crisis_id: str, identifier: str, reason: str) -> None:
-    key = _rejected(crisis_id)
+    key = keys.rejected(crisis_id)
     if await redis.hlen(key) >= MAX_REJECTIONS:
         return
     entry = json.dumps({"reason": reason, "at": datetime.now(UTC).isoformat()})
@@ -103,4 +93,6 @@ async def reject(redis: Redis, crisis_id: str, identifier: str, reason: str) -> 
 
 
 async def rejections(redis: Redis, crisis_id: str) -> dict[str, dict[str, str]]:
-    return {str(k): json.loads(v) for k, v in (await redis.hgetall(_rejected(crisis_id))).items()}
+    return {
+        str(k): json.loads(v) for k, v in (await redis.hgetall(keys.rejected(crisis_id))).items()
+    }

@@ -91,7 +91,12 @@ class RedisSettings(Concern):
     env_prefix: ClassVar[str] = "redis_"
 
     url: str | None = Field(
-        None, description="`redis://host:6379/0`, `rediss://user@host:6380/0` for TLS"
+        None,
+        description="`redis://host:6379/0`, `rediss://user@host:6380/0` for TLS; under "
+        "Redis Cluster, some of its nodes as seeds, comma-separated",
+    )
+    mode: Literal["single", "cluster"] = Field(
+        "single", description="`cluster`: Redis Cluster, found from the nodes in the URL"
     )
     password: SecretStr | None = Field(
         None, description="Redis password (kept out of the URL and the logs)"
@@ -177,7 +182,7 @@ class ProviderSettings(Concern):
         "replicas (absent: no limit)",
     )
     # Email: a job's 1,000 in one message, the most a batch may name at Mailgun; smaller
-    # batches cost more CPU (docs/benchmarks.md, stop 18).
+    # batches cost more CPU (docs/benchmarks.md).
     batch_sizes: dict[Channel, int] = Field(
         {Channel.SMS: 1_000, Channel.PUSH: 1_000, Channel.EMAIL: 1_000},
         description="recipients per provider call, per channel",
@@ -213,7 +218,7 @@ class DeliverySettings(Concern):
     )
     # With two, an email dispatcher sends one job's batches while another job is claimed,
     # settled and reported (with one, a core sat partly idle once SMS and push were done:
-    # docs/benchmarks.md, stop 18).
+    # docs/benchmarks.md).
     consumers: dict[Channel, int] = Field(
         {Channel.EMAIL: 2},
         description="Kafka consumers per channel in one dispatcher process, each holding "
