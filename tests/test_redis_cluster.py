@@ -21,7 +21,7 @@ from tests.helpers import import_directory, publish
 
 
 @pytest.fixture
-def cluster_settings(settings: Settings, redis_cluster: RedisCluster) -> Settings:
+def fault_settings(settings: Settings, redis_cluster: RedisCluster) -> Settings:
     """The test's own topics; Vigie's state in the cluster, emptied; the stand-in
     providers' outbox stays in the stack's own Redis."""
     redis_cluster.flush()
@@ -37,28 +37,28 @@ def state(redis_cluster: RedisCluster) -> Iterator[redis.Redis]:
     client.close()
 
 
-@pytest.fixture
-def services(cluster_settings: Settings, tmp_path: Path) -> Iterator[Services]:
-    running = Services(cluster_settings, tmp_path)
-    yield running
-    running.stop()
+async def _crisis_under_way(
+    settings: Settings, state: redis.Redis, directory: Path, crisis: str, sms: int
+) -> int:
+    """The crisis published over the London directory; once `sms` are sent, how many."""
+    await import_directory(settings, directory)
+    await publish(settings, london_event_json(crisis))
+    await until(lambda: sent(state, crisis, "sms") > sms, f"{sms:,} SMS")
+    return sent(state, crisis, "sms")
 
 
 async def test_every_node_restarted_one_by_one_during_a_crisis(
-    cluster_settings: Settings,
+    fault_settings: Settings,
     redis_cluster: RedisCluster,
     state: redis.Redis,
     redis_client: redis.Redis,
     services: Services,
     london_directory: Path,
 ) -> None:
-    await import_directory(cluster_settings, london_directory)
+    crisis = "LONDON-RR"
+    sent_at_first = await _crisis_under_way(fault_settings, state, london_directory, crisis, 1_000)
     holding = [n.client().dbsize() for n in redis_cluster.masters_now()]
     assert all(holding), f"the directory should spread over every master: {holding}"
-    crisis = "LONDON-RR"
-    await publish(cluster_settings, london_event_json(crisis))
-    await until(lambda: sent(state, crisis, "sms") > 1_000, "1,000 SMS")
-    sent_at_first = sent(state, crisis, "sms")
     for node in redis_cluster.nodes:
         redis_cluster.stop_node(node)
         await asyncio.sleep(1)
@@ -70,17 +70,15 @@ async def test_every_node_restarted_one_by_one_during_a_crisis(
 
 
 async def test_the_crisis_master_killed_mid_way_loses_nobody(
-    cluster_settings: Settings,
+    fault_settings: Settings,
     redis_cluster: RedisCluster,
     state: redis.Redis,
     redis_client: redis.Redis,
     services: Services,
     london_directory: Path,
 ) -> None:
-    await import_directory(cluster_settings, london_directory)
     crisis = "LONDON-RK"
-    await publish(cluster_settings, london_event_json(crisis))
-    await until(lambda: sent(state, crisis, "sms") > 2_000, "2,000 SMS")
+    await _crisis_under_way(fault_settings, state, london_directory, crisis, 2_000)
     master = redis_cluster.master_of(keys.status(crisis))
     redis_cluster.kill(master)
     killed_at, sent_at_kill = time.monotonic(), sent(state, crisis, "sms")

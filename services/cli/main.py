@@ -14,6 +14,7 @@ from rich.table import Table
 from schemas.delivery import DeadLetter
 from schemas.export import export_schemas
 from schemas.topics import DEAD_LETTERS
+from services.cli.calllist import calllist_command
 from services.cli.directory import directory_app
 from services.cli.drafting import TEMPLATES, DraftError, as_cap, draft_event, named, unfilled
 from services.cli.endpoints import connected_settings
@@ -52,6 +53,7 @@ deploy_app = typer.Typer(help="Production deployment files.", no_args_is_help=Tr
 app.add_typer(deploy_app, name="deploy")
 app.command("status")(status_command)
 app.command("outbox")(outbox_command)
+app.command("calllist")(calllist_command)
 console = Console()
 
 

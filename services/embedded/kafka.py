@@ -26,7 +26,7 @@ from services.deploy.kafka_brokers import (
     broker_properties,
 )
 from services.embedded.kafka_security import ClusterSecurity
-from services.embedded.processes import StackError, free_port, wait_for_port
+from services.embedded.processes import StackError, free_port, reap, wait_for_port
 
 STARTUP_TIMEOUT_S = 90.0
 # Where scripts/install puts the jars (VIGIE_KAFKA_LIB elsewhere).
@@ -274,13 +274,8 @@ class KafkaCluster:
 
     @staticmethod
     def _reap(node: KafkaNode, grace_s: float = 60) -> None:
-        if node.process is None:
-            return
-        try:
-            node.process.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            node.process.kill()
-            node.process.wait()
+        if node.process is not None:
+            reap(node.process, grace_s)
 
     def remove(self) -> None:
         # The disks are deleted next: the brokers need not finish a controlled shutdown,

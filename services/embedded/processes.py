@@ -88,6 +88,15 @@ def redis_binary() -> str:
     return str(bundled)
 
 
+def reap(process: subprocess.Popen[bytes], grace_s: float) -> None:
+    """Wait for a process told to stop; past `grace_s`, kill it."""
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @dataclass
 class ManagedProcess:
     name: str
@@ -97,11 +106,7 @@ class ManagedProcess:
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            reap(self.process, grace_s=10)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from redis.crc import key_slot
 from services.embedded.processes import (
     StackError,
     free_port,
+    reap,
     redis_binary,
     wait_for_port,
 )
@@ -201,13 +202,8 @@ class RedisCluster:
             if node.process is not None and node.process.poll() is None:
                 node.process.terminate()
         for node in self.nodes:
-            if node.process is None:
-                continue
-            try:
-                node.process.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                node.process.kill()
-                node.process.wait()
+            if node.process is not None:
+                reap(node.process, grace_s)
 
     def remove(self) -> None:
         self.stop()

@@ -19,9 +19,15 @@ _CONTACT_FIELD = {Channel.SMS: "sms", Channel.EMAIL: "email", Channel.PUSH: "pus
 
 
 def addressees(
-    people: list[Person], view: DirectoryView, channels: list[Channel], counts: Counter[str]
+    people: list[Person],
+    view: DirectoryView,
+    channels: list[Channel],
+    counts: Counter[str],
+    without_contact: dict[str, str] | None = None,
 ) -> dict[Channel, list[Addressee]]:
-    """Per channel, the people who can be reached on it; counts what was targeted."""
+    """Per channel, the people who can be reached on it; counts what was targeted. Those
+    with no contact point on any channel go in `without_contact` (id -> "post|island"):
+    their post's crisis cell may have to reach them otherwise."""
     found: dict[Channel, list[Addressee]] = {channel: [] for channel in channels}
     if not people:
         return found
@@ -47,6 +53,10 @@ def addressees(
     counts["people"] += len(people)
     if len(reached) < len(people):
         counts["unreachable"] += len(people) - len(reached)
+        if without_contact is not None:
+            for index in set(range(len(people))) - reached:
+                place = f"{posts[index] or ''}|{islands[index] or ''}"
+                without_contact[str(people[index]["id"])] = place
     for post_id, n in Counter(posts).items():
         counts[f"post:{post_id}:people"] += n
     for island_id, n in Counter(islands).items():

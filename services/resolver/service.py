@@ -33,7 +33,7 @@ from services.resolver.reach import (
 )
 from services.resolver.recipients import addressees, post_cells, to_recipient
 from services.resolver.reservists import candidates
-from services.state import crises, keys
+from services.state import calllist, crises, keys
 from services.state.directory import nationals_by_id
 from services.state.records import IslandRow
 from services.trust import holds
@@ -187,8 +187,12 @@ class Resolver:
             for channel, cells in post_cells(area_posts(area, view), event.channels, counts):
                 pending[channel] += cells
         async for people in people_reached(self.rt.redis, event, area, audience):
-            for channel, found in addressees(people, view, event.channels, counts).items():
+            without_contact: dict[str, str] = {}
+            found_now = addressees(people, view, event.channels, counts, without_contact)
+            for channel, found in found_now.items():
                 pending[channel] += found
+            if without_contact:
+                await calllist.remember_failed(self.rt.redis, event.crisis_id, without_contact)
             for channel, waiting in pending.items():
                 # The first people found leave at once; then jobs fill up, as each job
                 # costs the dispatchers a round of provider calls whatever its size.

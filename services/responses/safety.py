@@ -19,10 +19,12 @@ if prev then
   if old_at >= tonumber(ARGV[3]) then return 0 end
   redis.call('HINCRBY', KEYS[2], 'safety:' .. old, -1)
   redis.call('HINCRBY', KEYS[2], 'island:' .. ARGV[4] .. ':safety:' .. old, -1)
+  redis.call('HINCRBY', KEYS[2], 'post:' .. ARGV[6] .. ':safety:' .. old, -1)
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
 redis.call('HINCRBY', KEYS[2], 'safety:' .. ARGV[2], 1)
 redis.call('HINCRBY', KEYS[2], 'island:' .. ARGV[4] .. ':safety:' .. ARGV[2], 1)
+redis.call('HINCRBY', KEYS[2], 'post:' .. ARGV[6] .. ':safety:' .. ARGV[2], 1)
 if ARGV[2] == 'help' then
   redis.call('HSET', KEYS[3], ARGV[1], ARGV[5])
 else
@@ -55,6 +57,7 @@ class SafetyBook:
                 int(response.at.timestamp() * 1000),
                 response.island_id or "None",
                 json.dumps(details),
+                response.post_id or "None",
             ],
         )
         return bool(applied)

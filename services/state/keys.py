@@ -77,6 +77,18 @@ def unread_count(crisis_id: str) -> str:
     return f"replies:{{{crisis_id}}}:unread:count"
 
 
+def failed_people(crisis_id: str) -> str:
+    """person -> "post|island", for each person a delivery of the crisis failed to, or the
+    directory gave no contact point: the call list checks whether another channel reached
+    them."""
+    return f"failed:{{{crisis_id}}}"
+
+
+def call_list_reads(crisis_id: str) -> str:
+    """Who read the crisis's call list (with people's phone numbers in clear), and when."""
+    return f"calllist:{{{crisis_id}}}:reads"
+
+
 def escalations(crisis_id: str) -> str:
     """island -> where its leader's escalation stands."""
     return f"escalation:{{{crisis_id}}}"

@@ -5,7 +5,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from services.state import crises, keys
+from services.state import calllist, crises, keys
 from services.state.answers import needing_help, unread_replies
 from services.state.islands import leader_status
 from services.state.needs import need_status
@@ -17,6 +17,7 @@ async def crisis_view(redis: Redis, crisis_id: str) -> dict[str, Any]:
     status, resolving = _consistent(await crises.status(redis, crisis_id))
     state = {str(k): str(v) for k, v in (await redis.hgetall(keys.crisis(crisis_id))).items()}
     safe, help_ = int(status.get("safety:safe", 0)), int(status.get("safety:help", 0))
+    posts = [p for p in str(status.get("posts", "")).split(",") if p]
     return {
         "crisis": crisis_id,
         "state": state,
@@ -25,7 +26,10 @@ async def crisis_view(redis: Redis, crisis_id: str) -> dict[str, Any]:
         "resolving": resolving,
         # Deliveries held while their provider cannot take them, per channel.
         "waiting": await crises.waiting(redis, crisis_id),
-        "posts": [p for p in str(status.get("posts", "")).split(",") if p],
+        "posts": posts,
+        # Per post, how many people its crisis cell may have to phone (`vigie calllist`).
+        "to_call": calllist.to_call_per_post(status, posts),
+        "call_list_reads": await calllist.reads(redis, crisis_id),
         "leaders": await leader_status(redis, crisis_id),
         "safety": {
             "safe": safe,

@@ -51,7 +51,7 @@ def render(view: dict[str, Any]) -> Group:
                 )
             )
         parts.extend(_channels(counters))
-        parts.extend(_posts(counters, view["posts"]))
+        parts.extend(_posts(counters, view["posts"], view["to_call"]))
         parts.extend(_answers(view))
     return Group(*parts)
 
@@ -133,10 +133,12 @@ def _channels(counters: dict[str, str]) -> list[RenderableType]:
     return tables
 
 
-def _posts(counters: dict[str, str], posts: list[str]) -> list[RenderableType]:
+def _posts(
+    counters: dict[str, str], posts: list[str], to_call: dict[str, int]
+) -> list[RenderableType]:
     if not posts:
         return []
-    table = Table("post", *(f"{c.value} sent/targeted" for c in Channel), title="Posts")
+    table = Table("post", *(f"{c.value} sent/targeted" for c in Channel), "to call", title="Posts")
     for post in posts:
         table.add_row(
             post,
@@ -145,6 +147,7 @@ def _posts(counters: dict[str, str], posts: list[str]) -> list[RenderableType]:
                 f"{counters.get(f'post:{post}:targeted:{c.value}', 0)}"
                 for c in Channel
             ),
+            str(to_call.get(post, 0)),
         )
     return [table]
 
@@ -219,4 +222,12 @@ def _answers(view: dict[str, Any]) -> list[RenderableType]:
                 state,
             )
         parts.append(table)
+    if reads := view["call_list_reads"]:
+        last = reads[0]
+        parts.append(
+            Text(
+                f"Call list read {len(reads)} time(s), numbers in clear; last by {last['by']} "
+                f"at {last['at']}" + (f" (post {last['post_id']})" if last["post_id"] else "")
+            )
+        )
     return parts

@@ -75,5 +75,6 @@ async def _public(rt: Runtime, view: dict[str, Any]) -> dict[str, Any]:
         ],
         "rejected": view["rejected"],
         "posts": view["posts"],
+        "to_call": view["to_call"],
         "map": await map_layers(rt.redis, view["crisis"], view["posts"], view["leaders"]["states"]),
     }

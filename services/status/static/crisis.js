@@ -57,7 +57,7 @@ function drawChannels(counters) {
   }
 }
 
-function drawPosts(counters, posts) {
+function drawPosts(counters, posts, toCall) {
   const tbody = document.querySelector("#posts tbody");
   tbody.replaceChildren();
   for (const post of posts) {
@@ -66,6 +66,7 @@ function drawPosts(counters, posts) {
     for (const channel of CHANNELS) {
       cell(row, `${count(counters, `post:${post}:sent:${channel}`)}/${count(counters, `post:${post}:targeted:${channel}`)}`);
     }
+    cell(row, String(toCall[post] ?? 0));
     tbody.appendChild(row);
   }
 }
@@ -143,7 +144,7 @@ async function refresh() {
       waitingText(data.waiting || {});
     drawTrust(data);
     drawChannels(c);
-    drawPosts(c, data.posts);
+    drawPosts(c, data.posts, data.to_call);
     const l = data.leaders;
     document.getElementById("leaders").textContent = l.islands
       ? `Chefs d'îlot : ${l.reached || 0} îlots sur ${l.islands} ont confirmé, ${l.escalated || 0} escaladés, ${l.waiting || 0} en attente, ${l.unreached || 0} injoignables`

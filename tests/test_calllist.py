@@ -1,0 +1,81 @@
+"""`vigie calllist`: the people a post's crisis cell should phone, those who need help
+first, then those nothing reached, then those who have not answered; numbers in clear, and
+each reading recorded."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import redis
+
+from services.common.config import Settings
+from services.providers import outbox
+from tests.answer_helpers import answering, emails, eventually, follow, link_in, reply_sms
+from tests.delivery_helpers import settled
+from tests.directory_data import national
+from tests.events import event_json
+from tests.helpers import import_marrakech, publish
+
+ANSWERING = ["ingest", "resolver", "dispatcher", "dispatcher-priority", "responses"]
+N_IN = national("N-IN", 0, 0)["properties"]  # its contact points
+
+
+def _vigie(settings: Settings, *args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        env={**settings.as_env(), "PATH": "/usr/bin:/bin", "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+async def test_the_call_list_puts_help_first_then_the_unreached_then_the_silent(
+    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    await import_marrakech(settings, tmp_path)
+    # Nothing reaches N-IN: every channel it has fails for good.
+    redis_client.hset(outbox.RULES, mapping={N_IN[c]: -1 for c in ("sms", "email", "push_token")})
+    async with answering(settings, ANSWERING):
+        await publish(settings, event_json("QUAKE-CL", reservist_needs=[]))
+        await settled(redis_client, "QUAKE-CL")
+        [alert] = emails(redis_client, "n-in-en@example.fr")
+        assert (await follow(link_in(alert.body, "safe"))).status_code == 200
+        sms_only = national("N-SMS-ONLY", 0, 0)["properties"]["sms"]
+        assert (await reply_sms(settings, sms_only, "aide")).json()["answer"] == "help"
+        await eventually(
+            lambda: (
+                redis_client.hget("status:{QUAKE-CL}", "safety:help") == "1"
+                and redis_client.hget("status:{QUAKE-CL}", "safety:safe") == "1"
+            ),
+            "both answers",
+        )
+
+    rows = list(csv.DictReader(io.StringIO(_vigie(settings, "calllist", "QUAKE-CL", "--csv"))))
+    situation = {row["person"]: row["situation"] for row in rows}
+    assert situation == {
+        "N-SMS-ONLY": "needs help",
+        "N-IN": "unreached",
+        "N-NO-CONTACT": "unreached",  # the directory gives no way to reach them
+        "N-BOTH": "unanswered",
+        "N-TRAVELLER": "unanswered",
+    }, "N-IN-EN answered safe: not to be called"
+    [n_in] = [row for row in rows if row["person"] == "N-IN"]
+    assert n_in["sms"] == N_IN["sms"] and n_in["email"] == N_IN["email"], "numbers in clear"
+    order = [(r["post"], r["island"]) for r in rows]
+    assert order == sorted(order), "grouped by post, then island"
+    rank = {"needs help": 0, "unreached": 1, "unanswered": 2}
+    for place in set(order):
+        ranks = [rank[r["situation"]] for r in rows if (r["post"], r["island"]) == place]
+        assert ranks == sorted(ranks), f"in {place}, those who need help come first"
+
+    assert "Nobody to call." in _vigie(settings, "calllist", "QUAKE-CL", "--post", "EMB-MA")
+    status = json.loads(_vigie(settings, "status", "QUAKE-CL", "--json"))
+    per_post = {post: sum(r["post"] == post for r in rows) for post in status["posts"]}
+    assert status["to_call"] == per_post, "the crisis page counts what the list names"
+    reads = status["call_list_reads"]
+    assert [(r["post_id"], r["rows"]) for r in reads] == [("EMB-MA", 0), (None, len(rows))]
+    assert all("@" in r["by"] for r in reads), "who read the numbers"
