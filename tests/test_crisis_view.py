@@ -126,6 +126,11 @@ async def test_the_crisis_page_shows_the_crisis_with_its_map_in_chromium(
     assert sms_row and '<td data-outcome="targeted">5</td>' in sms_row.group(1)
     assert '<td data-outcome="sent">5</td>' in sms_row.group(1)
     assert "CON-MARRAKECH" in dom
+    # Nobody answered yet: the post's call list holds everyone it has in the area.
+    to_call = data["to_call"]["CON-MARRAKECH"]
+    assert to_call == int(data["counters"]["post:CON-MARRAKECH:people"]) > 0
+    post_row = re.search(r"<tr><td>CON-MARRAKECH</td>(.*?)</tr>", dom, re.S)
+    assert post_row and post_row.group(1).endswith(f"<td>{to_call}</td>")
     assert dom.count("leaflet-interactive") >= 3  # the area, the islands, the post
     assert "leaflet-container" in dom and "unpkg" not in dom and "cdn" not in dom.lower()
     assert shot.exists() and shot.stat().st_size > 10_000
