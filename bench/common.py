@@ -14,9 +14,11 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from schemas.crisis import CrisisEvent
+from services.common.config import Settings
+from services.common.runtime import make_redis
 from services.directory.generate import generate_directory
 from services.directory.importer import import_files
-from services.embedded.stack import BrokerKind, EmbeddedStack
+from services.embedded.stack import BrokerKind, EmbeddedStack, RedisKind
 
 DATA = Path(__file__).parent / "data"
 LONDON = [(51.10, -0.75), (51.10, 0.45), (51.90, 0.45), (51.90, -0.75), (51.10, -0.75)]
@@ -32,16 +34,29 @@ def directory_file(nationals: int, seed: int = 1) -> Path:
     return path
 
 
-async def load_directory(redis_url: str, path: Path) -> float:
-    redis = Redis.from_url(redis_url, decode_responses=True)
+async def load_directory(settings: Settings, path: Path) -> float:
+    redis = make_redis(settings)
     started = time.perf_counter()
     report = await import_files(redis, [path])
     elapsed = time.perf_counter() - started
-    await compact_append_only_file(redis)
+    if settings.redis.mode == "single":
+        await compact_append_only_file(redis)
+    used = await used_memory(redis, settings.redis.mode == "cluster")
     await redis.aclose()
     assert not report.rejected, report.rejected[:3]
     print(f"imported {dict(report.imported)} in {elapsed:.1f} s")
+    nationals = report.imported.get("national", 0)
+    if nationals:
+        print(f"Redis holds {used / 2**20:.0f} MiB: {used / nationals:.0f} bytes per national")
     return elapsed
+
+
+async def used_memory(redis: Redis, cluster: bool) -> int:
+    """Bytes Redis holds (the masters' sum under Redis Cluster)."""
+    if cluster:
+        per_node = await redis.info("memory", target_nodes="primaries")
+        return sum(int(info["used_memory"]) for info in per_node.values())
+    return int((await redis.info("memory"))["used_memory"])
 
 
 async def compact_append_only_file(redis: Redis) -> None:
@@ -159,13 +174,13 @@ async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout_s: float 
 
 @contextmanager
 def stack_with_directory(
-    nationals: int, broker: BrokerKind = "tansu"
+    nationals: int, broker: BrokerKind = "tansu", redis: RedisKind = "single"
 ) -> Iterator[tuple[EmbeddedStack, dict[str, str]]]:
     """The embedded stack holding a generated directory, and the environment for
     `vigie run` processes that use it."""
     path = directory_file(nationals)
-    with EmbeddedStack(broker_kind=broker) as stack:
-        asyncio.run(load_directory(stack.redis_url, path))
+    with EmbeddedStack(broker_kind=broker, redis_kind=redis) as stack:
+        asyncio.run(load_directory(stack.settings(), path))
         yield stack, {**os.environ, **stack.settings().as_env()}
 
 

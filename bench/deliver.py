@@ -3,7 +3,7 @@ what the local providers receive.
 
     .venv/bin/python -m bench.deliver [--nationals 1000000] [--dispatchers 1]
         [--email-dispatchers 2] [--email-nice 19] [--channels sms,push,email]
-        [--broker tansu|kafka]
+        [--broker tansu|kafka] [--redis single|cluster]
 
 Reports time from publication (on crisis.events) to the first message received by the
 local endpoints and to the last one per channel, and each service process's peak RSS.
@@ -28,6 +28,7 @@ from bench.common import (
 )
 from schemas.crisis import Channel, CrisisEvent
 from services.common.config import Settings
+from services.common.runtime import make_redis
 from services.providers import outbox
 from services.publishing import publish_signed
 from services.state import crises
@@ -63,15 +64,18 @@ async def arrival_times(redis: Redis, identifier: str) -> dict[str, list[float]]
     return times
 
 
-async def measure(settings: Settings, pids: dict[str, int], channels: list[str]) -> None:
-    redis = Redis.from_url(settings.redis.url or "", decode_responses=True)
+async def measure(
+    settings: Settings, outbox_url: str, pids: dict[str, int], channels: list[str]
+) -> None:
+    redis = make_redis(settings)
+    providers = Redis.from_url(outbox_url, decode_responses=True)
     only = {"channels": [Channel(c) for c in channels]}
     await publish_and_settle(settings, redis, tokyo_crisis("BENCH-WARMUP").model_copy(update=only))
     cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     crisis = london_crisis("BENCH-D").model_copy(update=only)
     published = await publish_and_settle(settings, redis, crisis)
     cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
-    times = await arrival_times(redis, "BENCH-D")
+    times = await arrival_times(providers, "BENCH-D")
     status = await crises.status(redis, "BENCH-D")
     print(f"people in the area: {status['people']}")
     first = min(min(t) for t in times.values())
@@ -86,6 +90,7 @@ async def measure(settings: Settings, pids: dict[str, int], channels: list[str])
     for name, pid in pids.items():
         print(f"{name}: peak RSS {peak_rss_mib(pid):.0f} MiB, CPU for the crisis {cpu[name]:.1f} s")
     await redis.aclose()
+    await providers.aclose()
 
 
 def main() -> None:
@@ -109,9 +114,15 @@ def main() -> None:
         default="tansu",
         help="tansu, one in-memory process; kafka, three Apache Kafka brokers (KRaft)",
     )
+    parser.add_argument(
+        "--redis",
+        choices=["single", "cluster"],
+        default="single",
+        help="one redis-server, or Redis Cluster (three masters with a replica each)",
+    )
     args = parser.parse_args()
     channels = args.channels.split(",")
-    with stack_with_directory(args.nationals, args.broker) as (stack, env):
+    with stack_with_directory(args.nationals, args.broker, args.redis) as (stack, env):
         settings = stack.settings()
         # The email path (its dispatchers, and the local SMTP relay that stands in for the
         # provider's) runs at a lower CPU priority (--email-nice): SMS and push are what
@@ -125,13 +136,16 @@ def main() -> None:
         for name, part in (
             ("HTTP gateway", stack.providers),
             ("SMTP relay", stack.providers.smtp if stack.providers else None),
-            ("redis", stack.redis),
+            ("redis", stack.redis if stack.cluster is None else None),
         ):
             if part is not None:
                 pids[name] = part.process.pid
+        for n, node in enumerate(stack.cluster.nodes if stack.cluster else []):
+            assert node.process is not None
+            pids[f"redis-cluster-{n}"] = node.process.pid
         pids |= stack.broker_processes()
         try:
-            asyncio.run(measure(settings, pids, channels))
+            asyncio.run(measure(settings, stack.providers_redis_url, pids, channels))
         finally:
             stop(processes.values())
 
