@@ -25,7 +25,9 @@ def fault_settings(settings: Settings, redis_cluster: RedisCluster) -> Settings:
     """The test's own topics; Vigie's state in the cluster, emptied; the stand-in
     providers' outbox stays in the stack's own Redis."""
     redis_cluster.flush()
-    return fault_tolerant(settings).changed(redis_url=redis_cluster.url, redis_mode="cluster")
+    return fault_tolerant(settings).changed(
+        redis_url=redis_cluster.url, redis_mode="cluster", redis_claim_replicas=1
+    )
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
 from redis.typing import EncodableT
 
 from schemas.alerts import Addressee
@@ -166,10 +166,14 @@ def _in_flight(state: str | bytes | None) -> bool:
 Settled = tuple[Addressee, Outcome]
 
 
+REPLICA_WAIT_MS = 100
+
+
 class Ledger:
-    def __init__(self, redis: Redis, lease_s: float) -> None:
+    def __init__(self, redis: Redis, lease_s: float, replicas: int = 0) -> None:
         self.redis = redis
         self.lease_s = lease_s
+        self.replicas = replicas
         self.poll_s = min(1.0, lease_s / 4)
         self.claim_script = redis.register_script(_CLAIM)
         self.settle_script = redis.register_script(_SETTLE)
@@ -180,15 +184,29 @@ class Ledger:
     ) -> list[bool]:
         if not person_ids:
             return []
+        key = keys.deliveries(crisis_id, event_id, channel)
         result = await self.claim_script(
-            keys=[keys.deliveries(crisis_id, event_id, channel)],
+            keys=[key],
             args=[
                 time.time(),
                 self.lease_s,
                 compact_json.dumps(person_ids),
             ],
         )
+        if self.replicas:
+            await self._replicated(key)
         return [bool(x) for x in result]
+
+    async def _replicated(self, key: str) -> None:
+        """Wait (a little) until the claims just made are on `replicas` replicas: a master
+        lost now no longer takes them with it. Past the wait, the send goes on anyway."""
+        if isinstance(self.redis, RedisCluster):  # WAIT goes to the master of the key
+            node = self.redis.get_node_from_key(key)
+            await self.redis.execute_command(
+                "WAIT", self.replicas, REPLICA_WAIT_MS, target_nodes=node
+            )
+        else:
+            await self.redis.wait(self.replicas, REPLICA_WAIT_MS)
 
     async def take(
         self, crisis_id: str, event_id: str, channel: Channel, person_ids: list[str]

@@ -46,7 +46,9 @@ class Dispatcher:
         self.limiter = RateLimiter(rt.redis, settings.providers.rate_limits)
         self.deliverer = Deliverer(self.sender, settings, rt.failing_providers, self.limiter.pause)
         self.links = AnswerLinks(settings)
-        self.ledger = Ledger(rt.redis, settings.delivery.claim_lease_s)
+        self.ledger = Ledger(
+            rt.redis, settings.delivery.claim_lease_s, settings.redis.claim_replicas
+        )
         self.posts = PostBook(rt.redis)
         self.events: dict[tuple[str, str], CrisisEvent] = {}
 

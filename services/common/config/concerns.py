@@ -102,6 +102,14 @@ class RedisSettings(Concern):
         None, description="Redis password (kept out of the URL and the logs)"
     )
     ca_file: Path | None = Field(None, description="CA bundle for `rediss://`")
+    # Replication is asynchronous: a master that dies may take the claims of its last
+    # instants with it, and those sends are made again (docs/how-it-works.md).
+    claim_replicas: int = Field(
+        0,
+        ge=0,
+        description="replicas a batch's claims must reach (`WAIT`) before its provider call; "
+        "0: none waited for (a single Redis has none)",
+    )
 
 
 class OperationsSettings(Concern):
