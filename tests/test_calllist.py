@@ -19,7 +19,15 @@ from tests.directory_data import national
 from tests.events import event_json
 from tests.helpers import import_marrakech, publish
 
-ANSWERING = ["ingest", "resolver", "dispatcher", "dispatcher-priority", "responses"]
+EVERYTHING = [
+    "ingest",
+    "resolver",
+    "dispatcher",
+    "dispatcher-priority",
+    "responses",
+    "leaders",
+    "reservists",
+]
 N_IN = national("N-IN", 0, 0)["properties"]  # its contact points
 
 
@@ -37,11 +45,20 @@ async def test_the_call_list_puts_help_first_then_the_unreached_then_the_silent(
     settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     await import_marrakech(settings, tmp_path)
-    # Nothing reaches N-IN: every channel it has fails for good.
-    redis_client.hset(outbox.RULES, mapping={N_IN[c]: -1 for c in ("sms", "email", "push_token")})
-    async with answering(settings, ANSWERING):
-        await publish(settings, event_json("QUAKE-CL", reservist_needs=[]))
+    # Nothing reaches N-IN: every channel it has fails for good. Nor the reservists' requests
+    # (their phone, and R-NEAR's email): they are not nationals in the area to call.
+    failing = [N_IN[c] for c in ("sms", "email", "push_token")] + ["+33750000001"]
+    redis_client.hset(outbox.RULES, mapping=dict.fromkeys([*failing, "r-near@example.fr"], -1))
+    async with answering(settings, EVERYTHING):
+        await publish(settings, event_json("QUAKE-CL"))
         await settled(redis_client, "QUAKE-CL")
+        await eventually(
+            lambda: any(
+                k.startswith("notice:") and ":failed:" in k
+                for k in redis_client.hkeys("status:{QUAKE-CL}")
+            ),
+            "a reservist's request failed",
+        )
         [alert] = emails(redis_client, "n-in-en@example.fr")
         assert (await follow(link_in(alert.body, "safe"))).status_code == 200
         sms_only = national("N-SMS-ONLY", 0, 0)["properties"]["sms"]
@@ -62,7 +79,7 @@ async def test_the_call_list_puts_help_first_then_the_unreached_then_the_silent(
         "N-NO-CONTACT": "unreached",  # the directory gives no way to reach them
         "N-BOTH": "unanswered",
         "N-TRAVELLER": "unanswered",
-    }, "N-IN-EN answered safe: not to be called"
+    }, "the area's nationals only, but N-IN-EN who answered safe"
     [n_in] = [row for row in rows if row["person"] == "N-IN"]
     assert n_in["sms"] == N_IN["sms"] and n_in["email"] == N_IN["email"], "numbers in clear"
     order = [(r["post"], r["island"]) for r in rows]

@@ -18,7 +18,7 @@ from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from services.common import compact_json
 from services.common.metrics import DELIVERIES
-from services.state import calllist, keys
+from services.state import keys
 from services.state.addressbook import ENTRY_LUA, OWNERS, SEPARATOR
 from services.state.crises import CANCELLED
 
@@ -310,13 +310,6 @@ class Ledger:
             keys.crisis(crisis_id),
         ]
         state = await self.settle_script(keys=touched, args=args)
-        if tally[Outcome.FAILED]:
-            failed = {
-                person["person_id"]: f"{person['post_id'] or ''}|{person['island_id'] or ''}"
-                for person, outcome in settled
-                if outcome is Outcome.FAILED
-            }
-            await calllist.remember_failed(self.redis, crisis_id, failed)
         for outcome, count in tally.items():
             if count:
                 DELIVERIES.labels(channel.value, outcome.value).inc(count)  # once recorded

@@ -27,7 +27,7 @@ from services.dispatcher.notices import NoticeDispatcher
 from services.dispatcher.posts import PostBook
 from services.dispatcher.rate_limit import RateLimiter
 from services.dispatcher.sender import Sender
-from services.state import crises, keys
+from services.state import calllist, crises, keys
 from services.texts.alerts import ANSWERS_MARKER, Merged, Message, answer_block, render
 
 log = logging.getLogger("vigie.dispatcher")
@@ -237,6 +237,13 @@ class Dispatcher:
             outcomes.append((how, recipient["person_id"]))
             if outcome is Outcome.FAILED:
                 await self._dead_letter(job, channel, recipient, tried)
+        failed = {
+            r["person_id"]: f"{r['post_id'] or ''}|{r['island_id'] or ''}"
+            for r, outcome in results
+            if outcome is Outcome.FAILED
+        }
+        if failed and job.msg_type is not MsgType.CANCEL:  # an alert's, not a correction's
+            await calllist.remember_failed(self.rt.redis, job.crisis_id, failed)
         return outcomes, cancelled
 
     async def _correct_now(

@@ -46,7 +46,8 @@ class ToCall:
 
 
 async def remember_failed(redis: Redis, crisis_id: str, failed: dict[str, str]) -> None:
-    """`failed`: person -> "post|island" of deliveries that failed for good."""
+    """`failed`: national -> "post|island", whose alert failed for good on a channel, or
+    who has no contact point (notices to leaders and reservists are not written here)."""
     mapping = cast(Mapping[EncodableT, EncodableT], failed)
     await redis.hset(keys.failed_people(crisis_id), mapping=mapping)
 
@@ -98,8 +99,8 @@ async def call_list(redis: Redis, crisis_id: str, post_id: str | None = None) ->
 
 
 async def _outcomes(redis: Redis, crisis_id: str) -> tuple[set[str], set[str]]:
-    """Who the crisis's alerts and updates reached on some channel, and who they were tried
-    on at all (reached, failed, or still in flight)."""
+    """Who the crisis's alerts and updates reached on some channel, and who has an outcome
+    of them at all (reached or failed; those still in flight wait for theirs)."""
     events = await redis.hgetall(keys.events(crisis_id))
     alerting = [
         str(identifier)
