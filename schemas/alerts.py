@@ -90,6 +90,14 @@ class AlertJob(BaseModel):
     channel: Channel
     recipients: list[Addressee] = Field(max_length=2_000)
     created_at: AwareDatetime
+    # A reminder of the alert, on another channel, to people who have not answered its
+    # safety check: its deliveries and counters are its own.
+    reminder: bool = False
+
+    @property
+    def delivery_id(self) -> str:
+        """What its deliveries are recorded under, and the provider's idempotency key."""
+        return f"{self.event_identifier}/reminder" if self.reminder else self.event_identifier
 
 
 class LeaderAlert(BaseModel):

@@ -7,6 +7,7 @@ import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 import redis
@@ -15,8 +16,9 @@ from services.common.config import Settings
 from services.common.topic_admin import create_topics
 from services.directory.generate import generate_directory
 from services.embedded.redis_cluster import RedisCluster
-from services.embedded.stack import EmbeddedStack
+from services.embedded.stack import EmbeddedStack, RedisKind
 from tests.fault_helpers import Services
+from tests.helpers import state_client
 from tests.secure_parts import kafka_security
 
 
@@ -30,10 +32,26 @@ def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGTERM, interrupted)
 
 
+def _state_redis() -> RedisKind:
+    """Where the suite keeps Vigie's state: one Redis, or with VIGIE_TEST_REDIS=cluster a
+    Redis Cluster of three masters with a replica each (the stand-in providers keep their
+    outbox in a Redis of their own either way)."""
+    kind = os.environ.get("VIGIE_TEST_REDIS", "single")
+    if kind not in ("single", "cluster"):
+        raise pytest.UsageError(f"VIGIE_TEST_REDIS={kind!r}: expected single or cluster")
+    return cast(RedisKind, kind)
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[EmbeddedStack]:
-    with EmbeddedStack() as running:
+    with EmbeddedStack(redis_kind=_state_redis()) as running:
         yield running
+
+
+@pytest.fixture
+def parts(stack: EmbeddedStack) -> EmbeddedStack:
+    """The running parts a test works on: the embedded stack, unless a module says which."""
+    return stack
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +80,9 @@ def kafka_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedSt
     as the admin unless a test signs in as a service (with its own Redis and providers)."""
     needs_java()
     security = kafka_security(tmp_path_factory.mktemp("kafka-tls"))
-    with EmbeddedStack(broker_kind="kafka", kafka_security=security) as running:
+    with EmbeddedStack(
+        broker_kind="kafka", redis_kind=_state_redis(), kafka_security=security
+    ) as running:
         yield running
 
 
@@ -80,15 +100,16 @@ def fresh_settings(stack: EmbeddedStack) -> Settings:
         topic_prefix=f"t{uuid.uuid4().hex[:10]}.", session_timeout_ms=6_000
     )
     asyncio.run(create_topics(test_settings, stack.replication))
-    client = redis.Redis.from_url(stack.redis_url)
-    client.flushdb()
-    client.close()
+    if stack.cluster is not None:
+        stack.cluster.flush()
+    with redis.Redis.from_url(stack.providers_redis_url) as client:
+        client.flushdb()
     return test_settings
 
 
 @pytest.fixture
-def settings(stack: EmbeddedStack) -> Settings:
-    return fresh_settings(stack)
+def settings(parts: EmbeddedStack) -> Settings:
+    return fresh_settings(parts)
 
 
 @pytest.fixture
@@ -98,7 +119,16 @@ def kafka_settings(kafka_stack: EmbeddedStack) -> Settings:
 
 @pytest.fixture
 def redis_client(settings: Settings) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(settings.redis.url or "", decode_responses=True)
+    """Vigie's state, on one Redis or on the cluster."""
+    client = state_client(settings)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def outbox_client(parts: EmbeddedStack) -> Iterator[redis.Redis]:
+    """What the stand-in providers received."""
+    client = redis.Redis.from_url(parts.providers_redis_url, decode_responses=True)
     yield client
     client.close()
 

@@ -1,15 +1,18 @@
 """Waiting for deliveries and reading what the local providers received."""
 
 import asyncio
+import io
 import time
 
 import redis
+from rich.console import Console
 
 from services.common.config import Settings
 from services.common.runtime import make_redis
 from services.providers import outbox
 from services.state import crises, keys
 from services.status.collect import crisis_view
+from services.status.terminal import render
 
 
 def status(client: redis.Redis, crisis_id: str) -> dict[str, int | str]:
@@ -62,3 +65,15 @@ async def settled_adding_up(
     finally:
         await client.aclose()
     assert during, "no read fell while a crisis was under way"
+
+
+async def shown_by_vigie_status(settings: Settings, crisis_id: str) -> str:
+    """The crisis as `vigie status CRISIS` prints it."""
+    client = make_redis(settings)
+    try:
+        view = await crisis_view(client, crisis_id)
+    finally:
+        await client.aclose()
+    console = Console(record=True, width=200, file=io.StringIO())
+    console.print(render(view))
+    return console.export_text()

@@ -101,15 +101,14 @@ async def until(
 
 async def settled_once_each(
     client: redis.Redis,
+    providers: redis.Redis,
     crisis_id: str,
     services: Services,
     least_per_channel: int = 2_000,
-    providers: redis.Redis | None = None,
 ) -> dict[str, str]:
     """Wait until every delivery of the crisis is settled, then check what people got: one
-    message per person and channel, the status equal to what the providers received.
-    `providers`: where the stand-in providers keep their outbox, when not in `client`."""
-    providers = providers or client
+    message per person and channel, the status (in `client`) equal to what the providers
+    received (their outbox, in `providers`)."""
     await until(
         lambda: crises.is_settled(crisis_status(client, crisis_id)),
         "every delivery settled",

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import cast
 
+import redis
 from redis.asyncio import Redis, RedisCluster
 
 from schemas.topics import CRISIS_EVENTS
@@ -110,6 +111,17 @@ async def import_directory(settings: Settings, path: Path) -> None:
         _imported[seen] = list(zip(keys, await dump.execute(), strict=True))
     finally:
         await client.aclose()
+
+
+def state_client(settings: Settings) -> redis.Redis:
+    """A blocking client of Vigie's state, on one Redis or on the cluster (from its first
+    seed node), answering strings."""
+    url = settings.redis.url or ""
+    if settings.redis.mode == "cluster":
+        return cast(
+            redis.Redis, redis.RedisCluster.from_url(url.split(",")[0], decode_responses=True)
+        )
+    return redis.Redis.from_url(url, decode_responses=True)
 
 
 def _raw_client(settings: Settings) -> Redis:

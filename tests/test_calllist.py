@@ -1,12 +1,15 @@
-"""`vigie calllist`: the people a post's crisis cell should phone, those who need help
-first, then those nothing reached, then those who have not answered; numbers in clear, and
-each reading recorded."""
+"""Before anyone phones: the safety check's reminder, once, on another channel. Then
+`vigie calllist`: the people a post's crisis cell should phone, those who need help first,
+then those nothing reached, then those who have not answered; numbers in clear, and each
+reading recorded."""
 
+import asyncio
 import csv
 import io
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import redis
@@ -14,10 +17,10 @@ import redis
 from services.common.config import Settings
 from services.providers import outbox
 from tests.answer_helpers import answering, emails, eventually, follow, link_in, reply_sms
-from tests.delivery_helpers import settled
-from tests.directory_data import national
+from tests.delivery_helpers import settled, shown_by_vigie_status
+from tests.directory_data import national, write
 from tests.events import event_json
-from tests.helpers import import_marrakech, publish
+from tests.helpers import import_directory, import_marrakech, publish
 
 EVERYTHING = [
     "ingest",
@@ -42,13 +45,13 @@ def _vigie(settings: Settings, *args: str) -> str:
 
 
 async def test_the_call_list_puts_help_first_then_the_unreached_then_the_silent(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     await import_marrakech(settings, tmp_path)
     # Nothing reaches N-IN: every channel it has fails for good. Nor the reservists' requests
     # (their phone, and R-NEAR's email): they are not nationals in the area to call.
     failing = [N_IN[c] for c in ("sms", "email", "push_token")] + ["+33750000001"]
-    redis_client.hset(outbox.RULES, mapping=dict.fromkeys([*failing, "r-near@example.fr"], -1))
+    outbox_client.hset(outbox.RULES, mapping=dict.fromkeys([*failing, "r-near@example.fr"], -1))
     async with answering(settings, EVERYTHING):
         await publish(settings, event_json("QUAKE-CL"))
         await settled(redis_client, "QUAKE-CL")
@@ -59,7 +62,7 @@ async def test_the_call_list_puts_help_first_then_the_unreached_then_the_silent(
             ),
             "a reservist's request failed",
         )
-        [alert] = emails(redis_client, "n-in-en@example.fr")
+        [alert] = emails(outbox_client, "n-in-en@example.fr")
         assert (await follow(link_in(alert.body, "safe"))).status_code == 200
         sms_only = national("N-SMS-ONLY", 0, 0)["properties"]["sms"]
         assert (await reply_sms(settings, sms_only, "aide")).json()["answer"] == "help"
@@ -96,3 +99,42 @@ async def test_the_call_list_puts_help_first_then_the_unreached_then_the_silent(
     reads = status["call_list_reads"]
     assert [(r["post_id"], r["rows"]) for r in reads] == [("EMB-MA", 0), (None, len(rows))]
     assert all("@" in r["by"] for r in reads), "who read the numbers"
+
+
+async def test_a_national_who_has_not_answered_gets_one_reminder_on_another_channel(
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    """N-SMS-ONLY and N-EMAIL-ONLY chose one channel and gave the others' addresses too;
+    N-EMAIL-ONLY answers in time. The others were reached on every channel they have."""
+    await import_marrakech(settings, tmp_path)
+    email_only = national("N-EMAIL-ONLY", 31.57, -7.92, channels=["email"])
+    await import_directory(settings, write(tmp_path / "more.geojson", [email_only]))
+    quick = settings.changed(safety_reminder_s=5)
+    async with answering(quick, EVERYTHING):
+        await publish(quick, event_json("QUAKE-RM"))
+        await settled(redis_client, "QUAKE-RM")
+        [alert] = emails(outbox_client, "n-email-only@example.fr")
+        assert (await follow(link_in(alert.body, "safe"))).status_code == 200
+        [reminder] = await eventually(
+            lambda: emails(outbox_client, "n-sms-only@example.fr"), "the reminder"
+        )
+        assert reminder.title.startswith("[RAPPEL] Êtes-vous en sécurité ?")
+        assert (await follow(link_in(reminder.body, "help"))).status_code == 200
+        await eventually(
+            lambda: redis_client.hget("status:{QUAKE-RM}", "safety:help") == "1",
+            "the answer to the reminder",
+        )
+        await settled(redis_client, "QUAKE-RM", prefix="reminder:")
+        await asyncio.sleep(2)  # a second reminder would come now (timers: every 0.5 s)
+        shown = await shown_by_vigie_status(quick, "QUAKE-RM")
+    reminders = Counter(
+        (r.channel, r.to)
+        for r in outbox.all_received(outbox_client)
+        if r.key == "QUAKE-RM/reminder"
+    )
+    # N-IN and the others were reached on every channel they have; N-EMAIL-ONLY answered.
+    assert reminders == {("email", "n-sms-only@example.fr"): 1}
+    reminded = {k: v for k, v in redis_client.hgetall("status:{QUAKE-RM}").items() if "remind" in k}
+    assert reminded["reminder:sent:email"] == reminded["reminder:targeted:email"] == "1"
+    assert not [k for k in reminded if k.endswith((":sms", ":push"))]
+    assert "to those silent): email 1 sent of 1" in shown

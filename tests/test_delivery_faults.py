@@ -45,6 +45,7 @@ async def _wait_for_sent(client: redis.Redis, crisis_id: str, at_least: int) -> 
 
 
 async def test_cancel_stops_the_fan_out_and_corrects_those_alerted(
+    outbox_client: redis.Redis,
     slow_settings: Settings,
     london_directory: Path,
     redis_client: redis.Redis,
@@ -60,12 +61,12 @@ async def test_cancel_stops_the_fan_out_and_corrects_those_alerted(
         final = await settled(redis_client, "LONDON-C", prefix="cancel:", timeout_s=120)
         await asyncio.sleep(1)
     final = status(redis_client, "LONDON-C")
-    alerts = delivered(redis_client, "LONDON-C")
-    corrections = delivered(redis_client, "LONDON-C-CANCEL")
+    alerts = delivered(outbox_client, "LONDON-C")
+    corrections = delivered(outbox_client, "LONDON-C-CANCEL")
     for channel in ("sms", "email", "push"):
         assert 0 < final[f"sent:{channel}"] < final[f"targeted:{channel}"], final
         assert final[f"skipped:{channel}"] > 0, final
     assert set(corrections) == set(alerts), "each one alerted, and only they, are corrected"
     assert set(alerts.values()) == {1} and set(corrections.values()) == {1}
-    last_alert = max(r.at for r in outbox.all_received(redis_client) if r.key == "LONDON-C")
+    last_alert = max(r.at for r in outbox.all_received(outbox_client) if r.key == "LONDON-C")
     print(f"last alert handed to a provider {last_alert - cancelled_at:.2f} s after the Cancel")

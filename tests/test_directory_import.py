@@ -5,9 +5,9 @@ from datetime import date
 from pathlib import Path
 
 import redis
-from redis.asyncio import Redis
 
 from services.common.config import Settings
+from services.common.runtime import make_redis
 from services.directory.generate import generate_directory
 from services.directory.importer import import_files
 from services.state import keys
@@ -15,7 +15,7 @@ from tests.directory_data import box, feature, marrakech_directory, national, po
 
 
 async def _import(settings: Settings, *paths: Path):  # type: ignore[no-untyped-def]
-    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
+    client = make_redis(settings)
     try:
         return await import_files(client, list(paths))
     finally:
@@ -76,6 +76,34 @@ async def test_reimport_updates_in_place_without_duplicates(
     assert redis_client.sismember(keys.country_members("national", "SN"), "N-MOVER")
     stored = json.loads(redis_client.hget(keys.national_data(new_tile), "N-MOVER") or "{}")
     assert stored["country"] == "SN"
+
+
+async def test_the_same_file_again_writes_nothing_and_a_changed_row_only_itself(
+    settings: Settings,
+    tmp_path: Path,
+    redis_client: redis.Redis,
+) -> None:
+    rows = marrakech_directory(date.today())
+    path = write(tmp_path / "dir.geojson", rows)
+    first = await _import(settings, path)
+    assert first.changed == len(rows)
+    version = redis_client.get(keys.DIRECTORY_VERSION)
+    again = await _import(settings, path)
+    assert (again.imported, again.changed) == (first.imported, 0)
+    assert redis_client.get(keys.DIRECTORY_VERSION) == version, "services reload for nothing"
+    moved = [
+        national("N-CASA", 33.58, -7.60) if r["properties"]["id"] == "N-CASA" else r for r in rows
+    ]
+    third = await _import(settings, write(tmp_path / "moved.geojson", moved))
+    assert third.changed == 1
+    assert redis_client.get(keys.DIRECTORY_VERSION) != version
+    tile = keys.tile_of(33.58, -7.60)
+    assert json.loads(redis_client.hget(keys.national_data(tile), "N-CASA") or "{}")[
+        "location"
+    ] == {
+        "lat": 33.58,
+        "lon": -7.60,
+    }
 
 
 async def test_not_a_feature_collection_is_reported(settings: Settings, tmp_path: Path) -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from redis.asyncio import Redis
 
 from services.common.config import Settings
+from services.common.runtime import make_redis
 from services.providers import outbox
 from services.state import keys
 from services.status.collect import crisis_view
@@ -89,7 +89,7 @@ async def _seen(
 ) -> Any:
     """What `vigie status CRISIS` shows under `part` (unsent, rejected, state) for this
     event (or field), once it shows it."""
-    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
+    client = make_redis(settings)
     deadline = time.monotonic() + timeout_s
     try:
         while identifier not in (view := await crisis_view(client, crisis_id))[part]:
@@ -101,7 +101,7 @@ async def _seen(
 
 
 async def test_each_status_and_scope_reaches_exactly_its_audience(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     async with _pipeline_over_directory(settings, tmp_path) as owners:
         # A drill: the enrolled, the island leaders and deputies, the post's crisis cell.
@@ -109,14 +109,14 @@ async def test_each_status_and_scope_reaches_exactly_its_audience(
         await settled(redis_client, "EX-1")
         for leader in ("N-IN", "N-EDGE-N"):
             await eventually(
-                lambda leader=leader: leader in _received(redis_client, owners, "EX-1") or None,
+                lambda leader=leader: leader in _received(outbox_client, owners, "EX-1") or None,
                 f"{leader}'s drill notice as an island leader",
             )
         await eventually(
-            lambda: "R-NEAR" in _received(redis_client, owners, "EX-1") or None,
+            lambda: "R-NEAR" in _received(outbox_client, owners, "EX-1") or None,
             "the enrolled reservist's drill request",
         )
-        drill = _received(redis_client, owners, "EX-1")
+        drill = _received(outbox_client, owners, "EX-1")
         # N-IN and N-EDGE-N lead the islands the area meets: their notices, not the alert.
         expected = {"N-IN-EN", "N-IN", "N-EDGE-N", "R-NEAR", "cell:CON-MARRAKECH"}
         assert set(drill) == expected, set(drill)
@@ -133,7 +133,7 @@ async def test_each_status_and_scope_reaches_exactly_its_audience(
         # A technical test: only the people flagged for tests; no leader is flagged.
         await publish(settings, event_json("TS-1", status="Test", reservist_needs=[]))
         await settled(redis_client, "TS-1")
-        test = _received(redis_client, owners, "TS-1")
+        test = _received(outbox_client, owners, "TS-1")
         assert set(test) == {"N-SMS-ONLY"}, set(test)
         assert [m.channel for m in test["N-SMS-ONLY"]] == ["sms"]
         assert test["N-SMS-ONLY"][0].body.startswith("TEST - ")
@@ -167,10 +167,10 @@ async def test_each_status_and_scope_reaches_exactly_its_audience(
         await publish(settings, event_json("RS-1", scope="Restricted", reservist_needs=[]))
         await settled(redis_client, "RS-1")
         await eventually(
-            lambda: "N-IN" in _received(redis_client, owners, "RS-1") or None,
+            lambda: "N-IN" in _received(outbox_client, owners, "RS-1") or None,
             "the island leader's notice",
         )
-        restricted = _received(redis_client, owners, "RS-1")
+        restricted = _received(outbox_client, owners, "RS-1")
         assert set(restricted) <= {"N-IN", "N-EDGE-N", "cell:CON-MARRAKECH"}, set(restricted)
         assert "cell:CON-MARRAKECH" in restricted
         assert all(m.key.count("/") for m in restricted["N-IN"])  # notices, not the alert
@@ -181,20 +181,20 @@ async def test_each_status_and_scope_reaches_exactly_its_audience(
             event_json("PV-1", scope="Private", addresses=["N-CASA"], reservist_needs=[]),
         )
         await settled(redis_client, "PV-1")
-        private = _received(redis_client, owners, "PV-1")
+        private = _received(outbox_client, owners, "PV-1")
         assert set(private) == {"N-CASA"}, set(private)
 
     for nobody in ("DR-1", "SY-1"):
-        assert _received(redis_client, owners, nobody) == {}
+        assert _received(outbox_client, owners, nobody) == {}
         assert not redis_client.exists(keys.status(nobody))
-    assert not _received(redis_client, owners, "ACK-1")
-    assert not _received(redis_client, owners, "EX-1-REAL")
+    assert not _received(outbox_client, owners, "ACK-1")
+    assert not _received(outbox_client, owners, "EX-1-REAL")
     # The drill is still a drill, its alert still the one in force.
     assert redis_client.hget(keys.crisis("EX-1"), "latest") == "EX-1"
 
 
 async def test_an_update_or_cancel_of_a_message_never_seen(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     async with _pipeline_over_directory(settings, tmp_path) as owners:
         # An Update of an alert Vigie never saw is the crisis's first alert.
@@ -206,7 +206,7 @@ async def test_an_update_or_cancel_of_a_message_never_seen(
         )
         status = await settled(redis_client, "NEVER-SEEN")
         assert int(status["targeted:sms"]) == 5 and "update:targeted:sms" not in status
-        alerts = [m for m in _received(redis_client, owners, "UP-1")["N-IN"] if m.key == "UP-1"]
+        alerts = [m for m in _received(outbox_client, owners, "UP-1")["N-IN"] if m.key == "UP-1"]
         assert sorted(m.channel for m in alerts) == ["email", "push", "sms"]
         assert not any("MISE A JOUR" in m.body for m in alerts)  # the first alert
         # A Cancel of nothing alerts nobody, and `vigie status` says so.
@@ -216,4 +216,4 @@ async def test_an_update_or_cancel_of_a_message_never_seen(
         )
         note = await _seen(settings, "NOTHING", "state", "note")
     assert "never sent: nobody alerted" in note
-    assert _received(redis_client, owners, "CA-1") == {}
+    assert _received(outbox_client, owners, "CA-1") == {}

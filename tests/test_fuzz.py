@@ -7,13 +7,13 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from redis.asyncio import Redis
 
 from schemas.crisis import CrisisEvent
 from schemas.delivery import DeadLetter
 from schemas.topics import CRISIS_ACCEPTED, DEAD_LETTERS
 from services.common.bus_reader import wait_for_models
 from services.common.config import Settings
+from services.common.runtime import make_redis
 from services.directory.features import InvalidRow, feature_to_row
 from services.directory.importer import import_files
 from services.ingest.errors import InvalidEvent
@@ -112,7 +112,7 @@ async def test_directory_import_refuses_each_hostile_row_and_keeps_the_good(
         rows.append(row)
     path = tmp_path / "hostile.geojson"
     path.write_text(json.dumps(collection(rows)))
-    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
+    client = make_redis(settings)
     try:
         report = await import_files(client, [path])
     finally:

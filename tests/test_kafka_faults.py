@@ -48,8 +48,8 @@ def cluster(kafka_stack: EmbeddedStack) -> Iterator[KafkaCluster]:
 
 
 @pytest.fixture
-def fault_settings(kafka_settings: Settings) -> Settings:
-    return fault_tolerant(kafka_settings)
+def fault_settings(settings: Settings) -> Settings:
+    return fault_tolerant(settings)
 
 
 def _broker_logs(cluster: KafkaCluster) -> list[Path]:
@@ -65,9 +65,9 @@ def services(fault_settings: Settings, tmp_path: Path, cluster: KafkaCluster) ->
 
 
 @pytest.fixture
-def settings(kafka_settings: Settings) -> Settings:
-    """The shared fixtures (redis_client, ...) on the Kafka stack's parts."""
-    return kafka_settings
+def parts(kafka_stack: EmbeddedStack) -> EmbeddedStack:
+    """The shared fixtures (settings, redis_client, outbox_client) on the Kafka stack."""
+    return kafka_stack
 
 
 async def _crisis_under_way(
@@ -88,6 +88,7 @@ async def _nothing_lost_on_the_bus(settings: Settings, crisis: str) -> None:
 
 
 async def test_the_jobs_leader_killed_and_started_again(
+    outbox_client: redis.Redis,
     cluster: KafkaCluster,
     fault_settings: Settings,
     services: Services,
@@ -101,15 +102,16 @@ async def test_the_jobs_leader_killed_and_started_again(
     at_kill = sent(redis_client, crisis, "sms")
     await until(lambda: sent(redis_client, crisis, "sms") > at_kill + 2_000, "2,000 SMS without it")
     await asyncio.to_thread(cluster.restart_node, leader)
-    final = await settled_once_each(redis_client, crisis, services)
+    final = await settled_once_each(redis_client, outbox_client, crisis, services)
     assert at_kill < int(final["targeted:sms"]), "the kill was not mid-fan-out"
     await _nothing_lost_on_the_bus(fault_settings, crisis)
     print(
-        f"node {leader.node_id} killed; repeats the providers absorbed: {suppressed(redis_client)}"
+        f"node {leader.node_id} killed; repeats the providers absorbed: {suppressed(outbox_client)}"
     )
 
 
 async def test_a_broker_frozen_past_the_timeouts_each_service_signed_in_as_its_own_user(
+    outbox_client: redis.Redis,
     cluster: KafkaCluster,
     kafka_stack: EmbeddedStack,
     fault_settings: Settings,
@@ -137,24 +139,25 @@ async def test_a_broker_frozen_past_the_timeouts_each_service_signed_in_as_its_o
         at_freeze = sent(redis_client, crisis, "sms")
         await asyncio.sleep(FREEZE_S)
         cluster.resume(frozen)
-        final = await settled_once_each(redis_client, crisis, services)
+        final = await settled_once_each(redis_client, outbox_client, crisis, services)
         assert at_freeze < int(final["targeted:sms"]), "the freeze was not mid-fan-out"
         await _nothing_lost_on_the_bus(fault_settings, crisis)
-        absorbed = suppressed(redis_client)
+        absorbed = suppressed(outbox_client)
         print(f"node {frozen.node_id} frozen; repeats the providers absorbed: {absorbed}")
     finally:
         services.stop()
 
 
 async def test_a_rolling_restart_of_the_three_brokers(
+    outbox_client: redis.Redis,
     cluster: KafkaCluster,
-    kafka_settings: Settings,
+    settings: Settings,
     tmp_path: Path,
     redis_client: redis.Redis,
     london_directory: Path,
 ) -> None:
     # Slower deliveries, so that the crisis outlasts three restarts (13 to 20 s each).
-    slow = fault_tolerant(kafka_settings).changed(rate_limits=dict.fromkeys(Channel, 150))
+    slow = fault_tolerant(settings).changed(rate_limits=dict.fromkeys(Channel, 150))
     services = Services(slow, tmp_path, also=_broker_logs(cluster))
     try:
         crisis = "LONDON-ROLL"
@@ -166,15 +169,16 @@ async def test_a_rolling_restart_of_the_three_brokers(
             await asyncio.to_thread(cluster.restart_node, node)
             back = sent(redis_client, crisis, "sms")
             print(f"node {node.node_id} stopped at {stopped_at[-1]} SMS, back at {back}")
-        final = await settled_once_each(redis_client, crisis, services)
+        final = await settled_once_each(redis_client, outbox_client, crisis, services)
         assert stopped_at[-1] < int(final["targeted:sms"]), "the restarts were not mid-fan-out"
         await _nothing_lost_on_the_bus(slow, crisis)
-        print(f"repeats the providers absorbed: {suppressed(redis_client)}")
+        print(f"repeats the providers absorbed: {suppressed(outbox_client)}")
     finally:
         services.stop()
 
 
 async def test_all_three_brokers_stopped_and_started_again_from_their_disks(
+    outbox_client: redis.Redis,
     cluster: KafkaCluster,
     fault_settings: Settings,
     services: Services,
@@ -187,7 +191,7 @@ async def test_all_three_brokers_stopped_and_started_again_from_their_disks(
     at_stop = sent(redis_client, crisis, "sms")
     await asyncio.sleep(3)
     await asyncio.to_thread(cluster.start)
-    final = await settled_once_each(redis_client, crisis, services)
+    final = await settled_once_each(redis_client, outbox_client, crisis, services)
     assert at_stop < int(final["targeted:sms"]), "the stop was not mid-fan-out"
     await _nothing_lost_on_the_bus(fault_settings, crisis)
-    print(f"repeats the providers absorbed: {suppressed(redis_client)}")
+    print(f"repeats the providers absorbed: {suppressed(outbox_client)}")

@@ -3,12 +3,12 @@ sender whose claim was taken over after its lease settles the batch the new owne
 too, and redis-py sends a command again when a Redis restart cuts off its reply."""
 
 import redis
-from redis.asyncio import Redis
 
 from schemas.alerts import addressee
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
 from services.common.config import Settings
+from services.common.runtime import make_redis
 from services.dispatcher.ledger import Ledger
 from services.state import keys
 
@@ -16,7 +16,7 @@ from services.state import keys
 async def test_a_batch_settled_twice_is_counted_once(
     settings: Settings, redis_client: redis.Redis
 ) -> None:
-    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
+    client = make_redis(settings)
     redis_client.hset(keys.events("C1"), "E1", "{}")  # the alert, as the resolver keeps it
     ledger = Ledger(client, lease_s=2.0)
     people = [f"N{i}" for i in range(5)]

@@ -13,9 +13,9 @@ from services.providers.smtp import start_smtp
 
 
 def test_a_request_partly_repeated_delivers_only_its_new_recipients(
-    settings: Settings, redis_client: redis.Redis
+    settings: Settings, outbox_client: redis.Redis
 ) -> None:
-    client = redis.Redis.from_url(settings.redis.url or "", decode_responses=True)
+    client = outbox_client
     first = outbox.record(
         client,
         "email",
@@ -53,11 +53,11 @@ def test_a_request_partly_repeated_delivers_only_its_new_recipients(
 
 
 def test_the_relay_answers_each_recipient_as_smtp_requires(
-    settings: Settings, redis_client: redis.Redis
+    settings: Settings, outbox_client: redis.Redis
 ) -> None:
     """A batch's recipients take a short way through the relay: it still refuses what
     SMTP refuses, in the same words, and keeps only the recipients it accepted."""
-    client = redis.Redis.from_url(settings.redis.url or "", decode_responses=True)
+    client = outbox_client
     client.hset(outbox.RULES, "down@x.org", "-1")
     port = free_port()
     relay = start_smtp(client, port)
@@ -99,12 +99,12 @@ def test_the_relay_answers_each_recipient_as_smtp_requires(
 
 
 def test_a_pipelined_envelope_gets_a_reply_per_command_in_order(
-    settings: Settings, redis_client: redis.Redis
+    settings: Settings, outbox_client: redis.Redis
 ) -> None:
     """A client that pipelines (RFC 2920) sends the whole envelope in one write; the relay
     takes the plain recipients already received in one pass, and still answers every
     command, in order, refusing what SMTP refuses."""
-    client = redis.Redis.from_url(settings.redis.url or "", decode_responses=True)
+    client = outbox_client
     client.hset(outbox.RULES, "down@x.org", "-1")
     port = free_port()
     relay = start_smtp(client, port)

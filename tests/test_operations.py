@@ -83,6 +83,7 @@ async def test_metrics_and_health_of_a_running_pipeline(
 
 
 async def test_sigterm_finishes_the_batch_in_hand_and_commits(
+    outbox_client: redis.Redis,
     settings: Settings,
     london_directory: Path,
     redis_client: redis.Redis,
@@ -104,16 +105,17 @@ async def test_sigterm_finishes_the_batch_in_hand_and_commits(
     processes.start(slow, "dispatcher-priority")
     final = await settled(redis_client, "LONDON-T", timeout_s=240)
     assert int(at_stop["sent:sms"]) < int(final["targeted:sms"]), "stopped mid-fan-out"
-    counts = Counter((r.channel, r.to) for r in outbox.all_received(redis_client))
+    counts = Counter((r.channel, r.to) for r in outbox.all_received(outbox_client))
     assert set(counts.values()) == {1}
     # Nothing was cut off mid-call: no provider call had to be repeated after the restart.
-    assert suppressed(redis_client) == 0
+    assert suppressed(outbox_client) == 0
 
 
 async def test_two_dispatchers_and_two_resolvers_split_the_partitions_and_send_once(
     settings: Settings,
     london_directory: Path,
     redis_client: redis.Redis,
+    outbox_client: redis.Redis,
     processes: Processes,
 ) -> None:
     await import_directory(settings, london_directory)
@@ -153,7 +155,7 @@ async def test_two_dispatchers_and_two_resolvers_split_the_partitions_and_send_o
     ]
     assert all(n > 0 for n in worked), f"one dispatcher did all the work: {worked}"
     resolved = [value(scrape(copy), "vigie_fanout_jobs_total") for copy in replicas["resolver"]]
-    counts = Counter((r.key, r.channel, r.to) for r in outbox.all_received(redis_client))
+    counts = Counter((r.key, r.channel, r.to) for r in outbox.all_received(outbox_client))
     assert set(counts.values()) == {1}, "someone got a message twice"
     for crisis in crises:
         final = status(redis_client, crisis)

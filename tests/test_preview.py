@@ -36,13 +36,13 @@ def _preview(settings: Settings, tmp_path: Path, event: dict[str, Any]) -> dict[
 
 
 async def test_a_preview_sends_nothing_and_counts_what_publishing_reaches(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     await import_marrakech(settings, tmp_path)
     event = event_dict("PREVIEW-1", reservist_needs=[])
     shown = _preview(settings, tmp_path, event)
     # Nothing sent, nothing recorded: the providers got nothing, no crisis exists.
-    assert redis_client.llen(outbox.LOG) == 0
+    assert outbox_client.llen(outbox.LOG) == 0
     assert not any(redis_client.scan_iter(match="*PREVIEW-1*"))
     assert shown["sends"] and shown["trust"] is None, shown["trust"]
     assert shown["channels"] == {"push": 4, "sms": 5, "email": 4}, shown["channels"]
@@ -67,7 +67,7 @@ async def test_a_preview_sends_nothing_and_counts_what_publishing_reaches(
 
 
 async def test_a_preview_warns_of_what_an_operator_must_know(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     await import_marrakech(settings, tmp_path)
     draft = _preview(settings, tmp_path, event_dict("PREVIEW-DRAFT", status="Draft"))
@@ -101,4 +101,4 @@ async def test_a_preview_warns_of_what_an_operator_must_know(
     path.write_text(json.dumps(event_dict("PREVIEW-TEXT", status="Draft")))
     screen = _dry_run(settings, path).stdout
     assert "was NOT published" in screen and "reaches NOBODY" in screen
-    assert redis_client.llen(outbox.LOG) == 0
+    assert outbox_client.llen(outbox.LOG) == 0

@@ -41,7 +41,10 @@ def _most_in_any_window(times: list[float], window_s: float) -> int:
 
 
 async def test_an_urgent_crisis_goes_first_through_a_throttled_sms_account(
-    settings: Settings, redis_client: redis.Redis, london_directory: Path
+    outbox_client: redis.Redis,
+    settings: Settings,
+    redis_client: redis.Redis,
+    london_directory: Path,
 ) -> None:
     throttled = settings.changed(rate_limits={Channel.SMS: RATE})
     await import_directory(throttled, london_directory)
@@ -52,7 +55,7 @@ async def test_an_urgent_crisis_goes_first_through_a_throttled_sms_account(
         await publish(throttled, _crisis("URGENT", True, (30.43, -9.60)))
         urgent = await settled(redis_client, "URGENT", timeout_s=120)
         routine = await settled(redis_client, "ROUTINE", timeout_s=120)
-    received = outbox.all_received(redis_client)
+    received = outbox.all_received(outbox_client)
     urgent_at = sorted(r.at for r in received if r.key == "URGENT")
     routine_at = sorted(r.at for r in received if r.key == "ROUTINE")
     assert len(urgent_at) == urgent["sent:sms"] >= 500

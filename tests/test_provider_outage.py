@@ -2,7 +2,6 @@
 never failed) and go out once it is back, each person reached once."""
 
 import asyncio
-import io
 import json
 import time
 import urllib.error
@@ -13,8 +12,6 @@ from pathlib import Path
 import pytest
 import redis
 from pydantic import SecretStr
-from redis.asyncio import Redis
-from rich.console import Console
 
 from services.common.config import Settings
 from services.embedded.processes import (
@@ -23,9 +20,9 @@ from services.embedded.processes import (
     restart_provider,
     start_providers,
 )
+from services.embedded.stack import EmbeddedStack
 from services.state import crises, keys
-from services.status.collect import crisis_view
-from services.status.terminal import render
+from tests.delivery_helpers import shown_by_vigie_status
 from tests.events import london_event_json
 from tests.fault_helpers import (
     Services,
@@ -42,9 +39,9 @@ DISPATCHER = "dispatcher-priority"
 
 
 @pytest.fixture
-def providers(settings: Settings) -> Iterator[ProvidersProcess]:
+def providers(parts: EmbeddedStack) -> Iterator[ProvidersProcess]:
     """Providers of this test's own, which it can kill and start again."""
-    running = start_providers(settings.redis.url or "")
+    running = start_providers(parts.providers_redis_url)
     yield running
     running.stop()
 
@@ -61,17 +58,6 @@ def _waiting(client: redis.Redis, crisis_id: str) -> dict[str, int]:
         channel, *_, count = str(member).split("|")
         counts[channel] = counts.get(channel, 0) + int(count)
     return counts
-
-
-async def _shown_by_vigie_status(settings: Settings, crisis_id: str) -> str:
-    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
-    try:
-        view = await crisis_view(client, crisis_id)
-    finally:
-        await client.aclose()
-    console = Console(record=True, width=200, file=io.StringIO())
-    console.print(render(view))
-    return console.export_text()
 
 
 def _started(port: int) -> bool:
@@ -93,6 +79,7 @@ async def test_the_sms_and_push_gateway_down_30_s_mid_crisis_is_waited_out(
     fault_settings: Settings,
     providers: ProvidersProcess,
     redis_client: redis.Redis,
+    outbox_client: redis.Redis,
     london_directory: Path,
     tmp_path: Path,
 ) -> None:
@@ -128,7 +115,7 @@ async def test_the_sms_and_push_gateway_down_30_s_mid_crisis_is_waited_out(
             f"{' and '.join(sorted(cut))} shown as waiting for their provider",
             timeout_s=20,
         )
-        shown = await _shown_by_vigie_status(fault_settings, crisis)
+        shown = await shown_by_vigie_status(fault_settings, crisis)
         assert "Waiting for a provider that cannot take messages now" in shown, shown
         status_code, health = _health(ops_port)
         assert status_code == 200, health  # the dispatcher is healthy; its provider is not
@@ -141,8 +128,8 @@ async def test_the_sms_and_push_gateway_down_30_s_mid_crisis_is_waited_out(
             await asyncio.sleep(1.0)
         assert sent(redis_client, crisis, "sms") == sms_during, "sent while the gateway was down"
 
-        providers.process = restart_provider(providers, fault_settings.redis.url or "").process
-        final = await settled_once_each(redis_client, crisis, services)
+        providers.process = restart_provider(providers, providers.redis_url).process
+        final = await settled_once_each(redis_client, outbox_client, crisis, services)
         assert int(final["sent:sms"]) > sms_during
         assert _waiting(redis_client, crisis) == {}
         status_code, health = _health(ops_port)
@@ -152,8 +139,8 @@ async def test_the_sms_and_push_gateway_down_30_s_mid_crisis_is_waited_out(
 
 
 @pytest.fixture
-def second_providers(settings: Settings) -> Iterator[ProvidersProcess]:
-    running = start_providers(settings.redis.url or "")
+def second_providers(parts: EmbeddedStack) -> Iterator[ProvidersProcess]:
+    running = start_providers(parts.providers_redis_url)
     yield running
     running.stop()
 
@@ -163,6 +150,7 @@ async def test_with_two_gateways_one_killed_mid_crisis_the_other_takes_its_traff
     providers: ProvidersProcess,
     second_providers: ProvidersProcess,
     redis_client: redis.Redis,
+    outbox_client: redis.Redis,
     london_directory: Path,
     tmp_path: Path,
 ) -> None:
@@ -186,6 +174,6 @@ async def test_with_two_gateways_one_killed_mid_crisis_the_other_takes_its_traff
 
         await until(settled_without_waiting, "the crisis settled on the other gateway")
         assert not any(waited), "deliveries waited though another gateway took messages"
-        await settled_once_each(redis_client, crisis, services)
+        await settled_once_each(redis_client, outbox_client, crisis, services)
     finally:
         services.stop()

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from schemas.crisis import Channel
 from services.common.config import Settings
+from services.common.runtime import make_redis
 from services.dispatcher.rate_limit import RateLimiter
 
 RATE = 200.0
@@ -27,7 +28,7 @@ def _most_in_any_window(times: list[tuple[float, int]], window_s: float) -> int:
 
 
 async def _limiter(settings: Settings) -> tuple[Redis, RateLimiter]:
-    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
+    client = make_redis(settings)
     return client, RateLimiter(client, {Channel.SMS: RATE})
 
 

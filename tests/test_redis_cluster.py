@@ -53,7 +53,7 @@ async def test_every_node_restarted_one_by_one_during_a_crisis(
     fault_settings: Settings,
     redis_cluster: RedisCluster,
     state: redis.Redis,
-    redis_client: redis.Redis,
+    outbox_client: redis.Redis,
     services: Services,
     london_directory: Path,
 ) -> None:
@@ -66,16 +66,16 @@ async def test_every_node_restarted_one_by_one_during_a_crisis(
         await asyncio.sleep(1)
         redis_cluster.restart(node)
         await asyncio.to_thread(redis_cluster.wait_healthy)
-    final = await settled_once_each(state, crisis, services, providers=redis_client)
+    final = await settled_once_each(state, outbox_client, crisis, services)
     assert sent_at_first < int(final["targeted:sms"]), "the restarts were not mid-fan-out"
-    print(f"repeats absorbed by the provider: {suppressed(redis_client)}")
+    print(f"repeats absorbed by the provider: {suppressed(outbox_client)}")
 
 
 async def test_the_crisis_master_killed_mid_way_loses_nobody(
     fault_settings: Settings,
     redis_cluster: RedisCluster,
     state: redis.Redis,
-    redis_client: redis.Redis,
+    outbox_client: redis.Redis,
     services: Services,
     london_directory: Path,
 ) -> None:
@@ -92,8 +92,8 @@ async def test_the_crisis_master_killed_mid_way_loses_nobody(
     print(f"replica serving the crisis {time.monotonic() - killed_at:.1f} s after the kill")
     await asyncio.sleep(3)
     redis_cluster.restart(master)
-    final = await settled_once_each(state, crisis, services, providers=redis_client)
+    final = await settled_once_each(state, outbox_client, crisis, services)
     assert sent_at_kill < int(final["targeted:sms"]), "the kill was not mid-fan-out"
     redis_cluster.wait_healthy()
     # Sends in flight at the kill are retried; the provider's idempotency key absorbs them.
-    print(f"repeats absorbed by the provider: {suppressed(redis_client)}")
+    print(f"repeats absorbed by the provider: {suppressed(outbox_client)}")

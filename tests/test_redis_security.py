@@ -94,7 +94,7 @@ async def test_every_service_works_signed_in_as_its_own_redis_user(
     try:
         await import_directory(admin_settings, london_directory)
         await publish(admin_settings, london_event_json("LONDON-TLS"))
-        await settled_once_each(client, "LONDON-TLS", services)
+        await settled_once_each(client, client, "LONDON-TLS", services)
     finally:
         services.stop()
     # A service's user may not wipe the data.

@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 import redis
-from redis.asyncio import Redis
 
 from schemas.responses import Answer, Role
 from services.common.answer_tokens import AnswerTokens, Claim
 from services.common.config import Settings
+from services.common.runtime import make_redis
 from services.directory.importer import import_files
 from services.providers import outbox
 from services.state import keys
@@ -44,7 +44,7 @@ def sms_of(person_id: str) -> str:
 
 
 async def _directory(settings: Settings, tmp_path: Path, features: list[dict[str, Any]]) -> None:
-    client = Redis.from_url(settings.redis.url or "", decode_responses=True)
+    client = make_redis(settings)
     report = await import_files(client, [write(tmp_path / "d.geojson", features)])
     await client.aclose()
     assert report.rejected == []
@@ -63,14 +63,14 @@ def vigie_status(settings: Settings, crisis_id: str) -> dict[str, Any]:
 
 
 async def test_a_leader_who_acknowledges_stops_the_escalation(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     settings = settings.changed(ack_delay_s=5.0, timer_poll_s=0.2)
     await _directory(settings, tmp_path, marrakech_directory(date.today()))
     async with answering(settings, EVERYTHING):
         await publish(settings, event_json("QUAKE-R1", reservist_needs=[]))
         [asked] = await eventually(
-            lambda: emails(redis_client, "n-in@example.fr", LEADER_SUBJECT), "leader alert"
+            lambda: emails(outbox_client, "n-in@example.fr", LEADER_SUBJECT), "leader alert"
         )
         assert "Médina" in asked.title
         thanks = await follow(link_in(asked.body, "ack"))
@@ -85,15 +85,15 @@ async def test_a_leader_who_acknowledges_stops_the_escalation(
         await asyncio.sleep(2.5 * settings.leaders.ack_delay_s)
         status = vigie_status(settings, "QUAKE-R1")
     for deputy in ("N-BOTH", "N-CASA", "N-EDGE-W"):
-        assert emails(redis_client, f"{deputy.lower()}@example.fr", LEADER_SUBJECT) == []
-    assert emails(redis_client, CELL_EMAIL) == []
+        assert emails(outbox_client, f"{deputy.lower()}@example.fr", LEADER_SUBJECT) == []
+    assert emails(outbox_client, CELL_EMAIL) == []
     assert status["leaders"]["reached"] == 2
     assert status["leaders"].get("escalated", 0) == 0
-    assert len(emails(redis_client, "n-in@example.fr", LEADER_SUBJECT)) == 1
+    assert len(emails(outbox_client, "n-in@example.fr", LEADER_SUBJECT)) == 1
 
 
 async def test_a_silent_leader_escalates_to_deputies_then_the_post_across_a_restart(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     settings = settings.changed(ack_delay_s=2.0, timer_poll_s=0.2)
     await _directory(settings, tmp_path, marrakech_directory(date.today()))
@@ -103,7 +103,7 @@ async def test_a_silent_leader_escalates_to_deputies_then_the_post_across_a_rest
         async with answering(settings, ANSWERING):
             await publish(settings, event_json("QUAKE-R2", reservist_needs=[]))
             await eventually(
-                lambda: emails(redis_client, "n-edge-n@example.fr", LEADER_SUBJECT),
+                lambda: emails(outbox_client, "n-edge-n@example.fr", LEADER_SUBJECT),
                 "the leader's alert",
                 timeout_s=60,
             )
@@ -115,7 +115,8 @@ async def test_a_silent_leader_escalates_to_deputies_then_the_post_across_a_rest
             leaders = service_process(settings, "leaders", log)
             cell = await eventually(
                 lambda: (
-                    len(emails(redis_client, CELL_EMAIL)) == 2 and emails(redis_client, CELL_EMAIL)
+                    len(emails(outbox_client, CELL_EMAIL)) == 2
+                    and emails(outbox_client, CELL_EMAIL)
                 ),
                 "the post's crisis cell told of both islands",
                 timeout_s=60,
@@ -126,9 +127,9 @@ async def test_a_silent_leader_escalates_to_deputies_then_the_post_across_a_rest
         leaders.send_signal(signal.SIGTERM)
         leaders.wait(timeout=30)
     for person in ("N-IN", "N-BOTH", "N-EDGE-N", "N-CASA", "N-EDGE-W"):
-        asked = emails(redis_client, f"{person.lower()}@example.fr", LEADER_SUBJECT)
+        asked = emails(outbox_client, f"{person.lower()}@example.fr", LEADER_SUBJECT)
         assert len(asked) == 1, (person, log.read_text()[-3000:])
-    [deputy] = emails(redis_client, "n-edge-w@example.fr", LEADER_SUBJECT)
+    [deputy] = emails(outbox_client, "n-edge-w@example.fr", LEADER_SUBJECT)
     assert "suppléant" in deputy.body
     assert sorted(m.title.split(" injoignable")[0] for m in cell) == [
         "Îlot Médina",
@@ -185,7 +186,7 @@ FAMILY_PHONE = "+33612345678"
 
 
 async def test_safety_answers_count_once_and_the_latest_stands(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     """... and a family sharing a phone is alerted once and answers together."""
     family = [
@@ -195,7 +196,7 @@ async def test_safety_answers_count_once_and_the_latest_stands(
     async with answering(settings, ANSWERING):
         await publish(settings, event_json("QUAKE-R4", reservist_needs=[]))
         people = (await settled(redis_client, "QUAKE-R4"))["people"]
-        [alert] = emails(redis_client, "n-in-en@example.fr")
+        [alert] = emails(outbox_client, "n-in-en@example.fr")
         assert "Are you safe?" in alert.body
         for _ in range(2):
             answered = await follow(link_in(alert.body, "safe"))
@@ -215,13 +216,13 @@ async def test_safety_answers_count_once_and_the_latest_stands(
         stranger = await reply_sms(settings, "+33699999999", "SAFE")
         asked_again = await eventually(
             lambda: [
-                m for m in outbox.received(redis_client, "sms", sms_only) if "compris" in m.body
+                m for m in outbox.received(outbox_client, "sms", sms_only) if "compris" in m.body
             ],
             "the choices asked again by SMS",
         )
         final = vigie_status(settings, "QUAKE-R4")
         alerts = [
-            m for m in outbox.received(redis_client, "sms", FAMILY_PHONE) if "ALERTE" in m.body
+            m for m in outbox.received(outbox_client, "sms", FAMILY_PHONE) if "ALERTE" in m.body
         ]
         helped = await reply_sms(settings, FAMILY_PHONE, "Aidez-nous, la maison est fissurée")
         await eventually(
@@ -285,7 +286,7 @@ REQUEST = "demande d'activation"
 
 
 async def test_two_hydrologists_from_five_candidates_when_the_first_two_decline(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     directory = [
         f for f in marrakech_directory(date.today()) if f["properties"]["kind"] != "reservist"
@@ -294,7 +295,7 @@ async def test_two_hydrologists_from_five_candidates_when_the_first_two_decline(
     tomorrow = datetime.now(UTC) + timedelta(days=1)
 
     def asked(person: str, subject: str = REQUEST) -> list[Any]:
-        return emails(redis_client, f"{person.lower()}@example.fr", subject)
+        return emails(outbox_client, f"{person.lower()}@example.fr", subject)
 
     async with answering(settings, [*ANSWERING, "reservists"]):
         await publish(settings, event_json("QUAKE-R5", reservist_needs=need(2, tomorrow)))
@@ -341,7 +342,7 @@ async def test_two_hydrologists_from_five_candidates_when_the_first_two_decline(
 
 
 async def test_an_unfilled_need_past_its_deadline_warns_the_crisis_centre(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     centre = "veille@cdcs.example.fr"
     settings = settings.changed(crisis_centre_email=centre, timer_poll_s=0.2, wave_wait_s=1.0)
@@ -354,10 +355,10 @@ async def test_an_unfilled_need_past_its_deadline_warns_the_crisis_centre(
     deadline = datetime.now(UTC) + timedelta(seconds=10)
     async with answering(settings, [*ANSWERING, "reservists"]):
         await publish(settings, event_json("QUAKE-R6", reservist_needs=need(3, deadline)))
-        await eventually(lambda: emails(redis_client, "h1@example.fr"), "H1's request")
-        await follow(link_in(emails(redis_client, "h1@example.fr")[0].body, "accept"))
+        await eventually(lambda: emails(outbox_client, "h1@example.fr"), "H1's request")
+        await follow(link_in(emails(outbox_client, "h1@example.fr")[0].body, "accept"))
         [warning] = await eventually(
-            lambda: emails(redis_client, centre), "the crisis centre's warning", timeout_s=30
+            lambda: emails(outbox_client, centre), "the crisis centre's warning", timeout_s=30
         )
         assert datetime.now(UTC) >= deadline
         status = vigie_status(settings, "QUAKE-R6")

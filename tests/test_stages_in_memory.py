@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import redis
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from pydantic import BaseModel, SecretStr
 from redis.asyncio import Redis
@@ -321,7 +322,7 @@ async def test_a_safe_answer_through_a_link_is_counted_once(memory_settings: Set
 
 
 async def test_a_job_read_twice_sends_each_person_one_sms_and_reports_them(
-    memory_settings: Settings,
+    memory_settings: Settings, outbox_client: redis.Redis
 ) -> None:
     event = await _recorded(memory_settings, f"MEM-D{uuid.uuid4().hex[:6]}")
     job = AlertJob(
@@ -341,7 +342,7 @@ async def test_a_job_read_twice_sends_each_person_one_sms_and_reports_them(
             await warm_up()
         for _ in range(2):  # read again, as after a crash before the commit
             await dispatcher.publish(job, ALERT_JOBS_PRIORITY[Channel.SMS])
-        log = outbox.read_log(await dispatcher.rt.redis.lrange(outbox.LOG, 0, -1))
+    log = outbox.read_log(outbox_client.lrange(outbox.LOG, 0, -1))
     received = sorted(r.to for r in log if r.key == event.crisis_id)
     assert received == ["+33600000011", "+33600000012"]
     sent = [

@@ -29,7 +29,7 @@ async def _until(condition: object, timeout_s: float = 30) -> None:
 
 
 async def test_forged_revoked_unsigned_and_replayed_events_reach_nobody(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     keyring, keys = operators(tmp_path / "keys", "duty", "retired")
     _, outsider = operators(tmp_path / "outsider", "intruder")
@@ -53,14 +53,14 @@ async def test_forged_revoked_unsigned_and_replayed_events_reach_nobody(
     assert "unsigned event" in reasons["UNSIGNED"]
     assert "outside the ±300 s window" in reasons["REPLAYED"]
     assert "not trusted" in reasons["TAMPERED"]
-    reached = {e.key.split("/")[0] for e in outbox.all_received(redis_client)}
+    reached = {e.key.split("/")[0] for e in outbox.all_received(outbox_client)}
     assert reached == {"GENUINE"}  # nobody heard of the four others
     for identifier in ("FORGED", "REVOKED", "UNSIGNED", "REPLAYED"):
         assert redis_client.hget(f"rejected:{{{identifier}}}", identifier)
 
 
 async def test_a_key_trusted_while_running_works_and_a_revoked_one_stops_at_once(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     keyring, keys = operators(tmp_path / "keys", "old-key")
     _, new = operators(tmp_path / "new", "new-key")
@@ -76,11 +76,11 @@ async def test_a_key_trusted_while_running_works_and_a_revoked_one_stops_at_once
         await settled(redis_client, "NEW-KEY")
         [letter] = await wait_for_models(settings, DEAD_LETTERS, DeadLetter, 1)
     assert letter.reason.startswith("OLD-KEY-AFTER:") and "revoked" in letter.reason
-    assert "OLD-KEY-AFTER" not in {e.key for e in outbox.all_received(redis_client)}
+    assert "OLD-KEY-AFTER" not in {e.key for e in outbox.all_received(outbox_client)}
 
 
 async def test_an_extreme_event_waits_for_a_second_operator(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     keyring, keys = operators(tmp_path / "keys", "alice", "bob")
     settings = settings.changed(trusted_keys=keyring.path)
@@ -89,12 +89,12 @@ async def test_an_extreme_event_waits_for_a_second_operator(
         await publish_signed_by(settings, event_json("EXTREME", severity="Extreme"), keys["alice"])
         await _until(lambda: redis_client.hget("holds:{EXTREME}", "EXTREME"))
         await asyncio.sleep(1)
-        assert outbox.all_received(redis_client) == []  # held: nobody reached yet
+        assert outbox.all_received(outbox_client) == []  # held: nobody reached yet
         await approve_as(settings, "EXTREME", "EXTREME", keys["alice"])  # her own event
         [letter] = await wait_for_models(settings, DEAD_LETTERS, DeadLetter, 1)
         assert "alice signed EXTREME and cannot approve it too" in letter.reason
         await asyncio.sleep(1)
-        assert outbox.all_received(redis_client) == []
+        assert outbox.all_received(outbox_client) == []
         await approve_as(settings, "EXTREME", "EXTREME", keys["bob"])
         status = await settled(redis_client, "EXTREME")
     assert status["sent:sms"] == 5
@@ -105,7 +105,7 @@ async def test_an_extreme_event_waits_for_a_second_operator(
 
 
 async def test_a_cancel_needs_no_approval_and_kills_a_held_event(
-    settings: Settings, tmp_path: Path, redis_client: redis.Redis
+    outbox_client: redis.Redis, settings: Settings, tmp_path: Path, redis_client: redis.Redis
 ) -> None:
     keyring, keys = operators(tmp_path / "keys", "alice", "bob")
     # Two people are enough to need a second operator, whatever the severity.
@@ -120,6 +120,6 @@ async def test_a_cancel_needs_no_approval_and_kills_a_held_event(
         [letter] = await wait_for_models(settings, DEAD_LETTERS, DeadLetter, 1)
         await asyncio.sleep(1)
     assert "BIG was cancelled" in letter.reason
-    assert outbox.all_received(redis_client) == []
+    assert outbox.all_received(outbox_client) == []
     hold = await hold_of(settings, "BIG", "BIG")
     assert hold is not None and hold.reason == "reaches over 2 people"

@@ -2,9 +2,8 @@
 
 from pathlib import Path
 
-from redis.asyncio import Redis
-
 from services.common.config import Settings
+from services.common.runtime import make_redis
 from services.publishing import publish_approval, publish_raw, signed_headers
 from services.trust.approvals import signed_approval
 from services.trust.holds import Hold, get_hold
@@ -31,7 +30,7 @@ async def approve_as(settings: Settings, identifier: str, crisis_id: str, key_fi
 
 
 async def hold_of(settings: Settings, crisis_id: str, identifier: str) -> Hold | None:
-    redis = Redis.from_url(settings.redis.url or "", decode_responses=True)
+    redis = make_redis(settings)
     try:
         return await get_hold(redis, crisis_id, identifier)
     finally:

@@ -52,6 +52,8 @@ async def _import(files: list[Path], advance: Callable[[int], None]) -> ImportRe
 def _print_report(report: ImportReport) -> None:
     imported = ", ".join(f"{n} {kind}(s)" for kind, n in sorted(report.imported.items()))
     print(f"imported: {imported or 'nothing'}")
+    if unchanged := sum(report.imported.values()) - report.changed:
+        print(f"{unchanged} of them unchanged (nothing written for those)")
     for rejected in report.rejected[:MAX_REJECTS_SHOWN]:
         console.print(f"[red]rejected[/] {rejected}")
     if len(report.rejected) > MAX_REJECTS_SHOWN:

@@ -49,22 +49,27 @@ ACCESS: dict[str, Access] = {
         ),
         groups=("resolver",),
     ),
+    # A person every channel of an alert failed is tried on their others: a job of the
+    # same lane.
     "dispatcher": Access(
         reads=tuple(ALERT_JOBS.values()),
-        writes=(DELIVERY_REPORTS, DEAD_LETTERS),
+        writes=(*ALERT_JOBS.values(), DELIVERY_REPORTS, DEAD_LETTERS),
         groups=tuple(f"dispatcher-{channel}" for channel in _CHANNELS),
     ),
     "dispatcher-priority": Access(
         reads=(*ALERT_JOBS_PRIORITY.values(), NOTICES),
-        writes=(DELIVERY_REPORTS, DEAD_LETTERS),
+        writes=(*ALERT_JOBS_PRIORITY.values(), DELIVERY_REPORTS, DEAD_LETTERS),
         groups=(*(f"dispatcher-priority-{c}" for c in _CHANNELS), "dispatcher-priority-notices"),
     ),
     "leaders": Access(reads=(LEADER_ALERTS, RESPONSES), writes=(NOTICES,), groups=("leaders",)),
     "reservists": Access(
         reads=(RESERVIST_CANDIDATES, RESPONSES), writes=(NOTICES,), groups=("reservists",)
     ),
+    # The safety check's reminders go as routine alert jobs.
     "responses": Access(
-        reads=(RESPONSES,), writes=(RESPONSES, NOTICES, DEAD_LETTERS), groups=("safety",)
+        reads=(RESPONSES,),
+        writes=(*ALERT_JOBS.values(), RESPONSES, NOTICES, DEAD_LETTERS),
+        groups=("safety",),
     ),
     "operator": Access(
         reads=(CRISIS_ACCEPTED, DEAD_LETTERS),

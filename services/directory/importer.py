@@ -30,6 +30,7 @@ class RejectedRow:
 class ImportReport:
     imported: Counter[str] = field(default_factory=Counter)
     rejected: list[RejectedRow] = field(default_factory=list)
+    changed: int = 0  # rows new or different from what the directory held: the rest untouched
 
 
 Progress = Callable[[int], None]
@@ -127,6 +128,6 @@ def _features(handle: BinaryIO) -> Iterator[tuple[int, Any]]:
 async def _flush(redis: Redis, chunk: list[DirectoryRow], report: ImportReport) -> None:
     if not chunk:
         return
-    await write_rows(redis, chunk)
+    report.changed += await write_rows(redis, chunk)
     report.imported.update(row.kind for row in chunk)
     chunk.clear()

@@ -22,6 +22,7 @@ from services.common.config import ConfigurationError
 from services.common.recipient_variables import placeholder
 from services.common.runtime import Runtime
 from services.dispatcher.delivery import Attempted, Deliverer, Personal
+from services.dispatcher.fallback import OtherChannels
 from services.dispatcher.ledger import Ledger, Settled
 from services.dispatcher.notices import NoticeDispatcher
 from services.dispatcher.posts import PostBook
@@ -76,7 +77,7 @@ class Dispatcher:
     ) -> None:
         channel = job.channel
         people = {r["person_id"]: r for r in job.recipients}
-        async for mine in self.ledger.take(job.crisis_id, event.identifier, channel, list(people)):
+        async for mine in self.ledger.take(job.crisis_id, job.delivery_id, channel, list(people)):
             await self._claimed(job, event, withdrawn, channel, [people[p] for p in mine])
 
     async def _claimed(
@@ -105,7 +106,9 @@ class Dispatcher:
             key = (recipient["language"], recipient["post_id"])
             if key not in rendered:
                 post = PostBook.info(posts, recipient["post_id"])
-                rendered[key] = render(channel, event, recipient["language"], post, withdrawn)
+                rendered[key] = render(
+                    channel, event, recipient["language"], post, withdrawn, job.reminder
+                )
             groups[rendered[key]].append(recipient)
         size = self.rt.settings.providers.batch_sizes.get(channel, 100)
         size = min(size, self.limiter.most_at_once(channel) or size)  # never over the rate
@@ -148,7 +151,7 @@ class Dispatcher:
 
         async def hold(recipients: list[Addressee], waiting: bool) -> bool:
             people = [r["person_id"] for r in recipients]
-            await self.ledger.hold(job.crisis_id, event.identifier, channel, people, waiting)
+            await self.ledger.hold(job.crisis_id, job.delivery_id, channel, people, waiting)
             # An alert withdrawn or updated while its provider was down is no longer sent.
             return (
                 not waiting
@@ -160,7 +163,7 @@ class Dispatcher:
         # takes the job up again.
         deadline = job.created_at.timestamp() + self.rt.settings.delivery.delivery_deadline_s
         attempted = await self.deliverer.deliver(
-            channel, batch, message, event.identifier, deadline, hold
+            channel, batch, message, job.delivery_id, deadline, hold
         )
         outcomes, cancelled = await self._settle(
             job,
@@ -219,13 +222,19 @@ class Dispatcher:
         attempts: dict[str, Attempted] | None = None,
     ) -> tuple[list[OutcomeRow], bool]:
         """The outcomes, and whether the crisis stood cancelled when they were recorded."""
+        failed = [r for r, outcome in results if outcome is Outcome.FAILED]
+        others = await OtherChannels.of(self.rt, job, event, failed)
+        if others:
+            await others.take(failing=channel)
         cancelled = await self.ledger.settle(
             job.crisis_id,
-            event.identifier,
-            crises.COUNTER_PREFIX[job.msg_type],
+            job.delivery_id,
+            counter_prefix(job),
             channel,
             results,
         )
+        if others:
+            await others.take(failing=None)
         outcomes: list[OutcomeRow] = []
         for recipient, outcome in results:
             tried = attempts.get(recipient["person_id"]) if attempts else None
@@ -237,13 +246,11 @@ class Dispatcher:
             outcomes.append((how, recipient["person_id"]))
             if outcome is Outcome.FAILED:
                 await self._dead_letter(job, channel, recipient, tried)
-        failed = {
-            r["person_id"]: f"{r['post_id'] or ''}|{r['island_id'] or ''}"
-            for r, outcome in results
-            if outcome is Outcome.FAILED
-        }
-        if failed and job.msg_type is not MsgType.CANCEL:  # an alert's, not a correction's
-            await calllist.remember_failed(self.rt.redis, job.crisis_id, failed)
+        if failed and job.msg_type is not MsgType.CANCEL and not job.reminder:  # an alert's
+            places = {
+                r["person_id"]: f"{r['post_id'] or ''}|{r['island_id'] or ''}" for r in failed
+            }
+            await calllist.remember_failed(self.rt.redis, job.crisis_id, places)
         return outcomes, cancelled
 
     async def _correct_now(
@@ -257,6 +264,7 @@ class Dispatcher:
             update={
                 "msg_type": MsgType.CANCEL,
                 "event_identifier": cancel.identifier,
+                "reminder": False,
                 "recipients": people,
             }
         )
@@ -316,6 +324,12 @@ class Dispatcher:
             payload.encode(),
             (ALERT_JOBS_PRIORITY if job.priority else ALERT_JOBS)[channel],
         )
+
+
+def counter_prefix(job: AlertJob) -> str:
+    """Which of the crisis's counters a job's deliveries move: its event kind's, or the
+    reminders'."""
+    return crises.REMINDER_PREFIX if job.reminder else crises.COUNTER_PREFIX[job.msg_type]
 
 
 def _outcome(attempted: Attempted) -> Outcome:

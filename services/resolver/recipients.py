@@ -10,12 +10,11 @@ from pydantic import TypeAdapter, ValidationError
 from schemas.alerts import Addressee, Recipient, addressee, cell_id
 from schemas.crisis import Channel
 from services.resolver.directory_view import DirectoryView
-from services.state.directory import Person
-from services.state.records import PostRow
+from services.state.directory import Person, reachable
+from services.state.records import CONTACT_FIELD, PostRow
 
 log = logging.getLogger("vigie.resolver")
 _ADDRESSEES = TypeAdapter(list[Addressee])
-_CONTACT_FIELD = {Channel.SMS: "sms", Channel.EMAIL: "email", Channel.PUSH: "push_token"}
 
 
 def addressees(
@@ -37,10 +36,10 @@ def addressees(
     owners: list[tuple[int, Channel]] = []
     rows: list[dict[str, object]] = []
     for index, (person, island_id, post_id) in enumerate(zip(people, islands, posts, strict=True)):
-        reachable = _reachable(person, channels)
-        if reachable:
+        on = reachable(person, channels)
+        if on:
             who = _who(person, island_id, post_id)
-            for channel, address in reachable:
+            for channel, address in on:
                 owners.append((index, channel))
                 rows.append({**who, "address": address})
     reached: set[int] = set()
@@ -115,8 +114,8 @@ def to_recipient(
 ) -> Recipient | None:
     """None for a record that is not a valid recipient: it is skipped, never the crisis.
     Validated as a whole by pydantic-core, which takes less than model_construct."""
-    contacts = {channel.value: person.get(field) for channel, field in _CONTACT_FIELD.items()}
-    usable = [channel for channel, _ in _reachable(person, channels)]
+    contacts = {channel.value: person.get(field) for channel, field in CONTACT_FIELD.items()}
+    usable = [channel for channel, _ in reachable(person, channels)]
     try:
         return Recipient.model_validate(
             {**_who(person, island_id, post_id), "contacts": contacts, "channels": usable}
@@ -137,14 +136,3 @@ def _who(person: Person, island_id: str | None, post_id: str | None) -> dict[str
         "post_id": post_id,
         "island_id": island_id,
     }
-
-
-def _reachable(person: Person, channels: list[Channel]) -> list[tuple[Channel, str]]:
-    """Each of these channels the person has an address on and did not opt out of."""
-    preferred = person.get("channels")
-    found = []
-    for channel in channels:
-        address = person.get(_CONTACT_FIELD[channel])
-        if address and (preferred is None or channel.value in preferred):
-            found.append((channel, address))
-    return found

@@ -5,8 +5,6 @@ import zlib
 from collections import Counter
 from datetime import UTC, datetime
 
-from redis.typing import EncodableT, FieldT
-
 from schemas.alerts import Addressee, AlertJob, LeaderAlert, Recipient, ReservistCandidates
 from schemas.crisis import Channel, CrisisEvent, MsgType, Status
 from schemas.topics import (
@@ -33,7 +31,7 @@ from services.resolver.reach import (
 )
 from services.resolver.recipients import addressees, post_cells, to_recipient
 from services.resolver.reservists import candidates
-from services.state import calllist, crises, keys
+from services.state import calllist, crises, reminders
 from services.state.directory import nationals_by_id
 from services.state.records import IslandRow
 from services.trust import holds
@@ -105,6 +103,9 @@ class Resolver:
                     key=event.crisis_id.encode(),
                 )
         await self._seed_status(event, counts, jobs, islands, posts_concerned(area, view, counts))
+        if event.msg_type is not MsgType.CANCEL:
+            delay = self.rt.settings.answers.safety_reminder_s
+            await reminders.schedule(self.rt.redis, event.crisis_id, delay)
         log.info(
             "resolved %s %s %s: %d people, %d jobs, %d islands",
             event.status.value,
@@ -259,9 +260,8 @@ class Resolver:
         islands: list[IslandRow],
         posts: list[str],
     ) -> None:
-        # Set, not incremented: a re-read of this event must not count people twice.
         prefix = crises.COUNTER_PREFIX[event.msg_type]
-        fields: dict[FieldT, EncodableT] = {f"{prefix}{k}": v for k, v in counts.items()}
+        fields: dict[str, str | int] = {f"{prefix}{k}": v for k, v in counts.items()}
         fields.update(
             {
                 f"{prefix}jobs": jobs,
@@ -270,7 +270,7 @@ class Resolver:
                 f"{prefix}resolved_at": datetime.now(UTC).isoformat(),
             }
         )
-        await self.rt.redis.hset(keys.status(event.crisis_id), mapping=fields)
+        await crises.seed_counters(self.rt.redis, event.crisis_id, fields)
 
 
 def register(rt: Runtime) -> None:

@@ -1,11 +1,14 @@
-"""The responses service: the answer web endpoint, and the safety-check consumer group."""
+"""The responses service: the answer web endpoint, the safety-check consumer group and
+the safety check's reminders."""
 
 from schemas.responses import Answer, PersonResponse, Role
 from schemas.topics import RESPONSES
 from services.common.runtime import Runtime
 from services.common.web_server import serve_asgi
+from services.responses.reminders import remind
 from services.responses.safety import SafetyBook
 from services.responses.web import Pages, create_app
+from services.state import reminders
 from services.state.directory import nationals_by_id
 
 STAGE = "safety"
@@ -25,7 +28,12 @@ def register(rt: Runtime, extra_pages: Pages = ()) -> None:
     async def serve_web() -> None:
         await serve_asgi(app, rt.settings.answers.response_listen)
 
-    rt.background.append(serve_web)
+    async def remind_the_silent() -> None:
+        await reminders.timers(rt.redis).run(
+            lambda crisis_id: remind(rt, crisis_id), rt.settings.operations.timer_poll_s
+        )
+
+    rt.background.extend([serve_web, remind_the_silent])
 
 
 async def _contact(rt: Runtime, response: PersonResponse) -> str | None:

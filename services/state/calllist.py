@@ -7,6 +7,7 @@ to, and the answers. Reading it shows phone numbers in clear: every read is reco
 """
 
 import json
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,8 @@ from schemas.delivery import Outcome
 from services.state import crises, keys
 from services.state.addressbook import read_entry
 from services.state.directory import nationals_by_id
+
+Place = tuple[str, str]  # a person's post and island ("" when none)
 
 
 class Situation(IntEnum):
@@ -54,11 +57,9 @@ async def remember_failed(redis: Redis, crisis_id: str, failed: dict[str, str]) 
 
 async def call_list(redis: Redis, crisis_id: str, post_id: str | None = None) -> list[ToCall]:
     """Ordered by post, then island, then situation (those who need help first)."""
-    reached, tried = await _outcomes(redis, crisis_id)
-    where: dict[str, tuple[str, str]] = {}
-    for entry in (await redis.hgetall(keys.addressbook(crisis_id))).values():
-        for owner in read_entry(str(entry)):
-            where.setdefault(owner.person_id, (owner.post_id or "", owner.island_id or ""))
+    reached, outcomes = await _outcomes(redis, crisis_id)
+    tried = set(outcomes)
+    where = await _places(redis, crisis_id)
     for person, placed in (await redis.hgetall(keys.failed_people(crisis_id))).items():
         post, _, island = str(placed).partition("|")
         where.setdefault(str(person), (post, island))
@@ -98,25 +99,50 @@ async def call_list(redis: Redis, crisis_id: str, post_id: str | None = None) ->
     return sorted(rows, key=lambda r: (r.post_id, r.island_id, r.situation, r.person_id))
 
 
-async def _outcomes(redis: Redis, crisis_id: str) -> tuple[set[str], set[str]]:
-    """Who the crisis's alerts and updates reached on some channel, and who has an outcome
-    of them at all (reached or failed; those still in flight wait for theirs)."""
+async def silent(redis: Redis, crisis_id: str) -> dict[str, tuple[set[Channel], Place]]:
+    """The people the crisis's alerts and updates reached who have not answered its safety
+    check: the channels they were tried on (reached or failed), and their post and island."""
+    reached, outcomes = await _outcomes(redis, crisis_id)
+    answered = {str(person) for person in await redis.hkeys(keys.answers(crisis_id))}
+    where = await _places(redis, crisis_id)
+    return {
+        person: (outcomes[person], where.get(person, ("", "")))
+        for person in reached
+        if person not in answered
+    }
+
+
+async def _places(redis: Redis, crisis_id: str) -> dict[str, Place]:
+    """The post and island of each person the crisis reached, from its address book."""
+    where: dict[str, Place] = {}
+    for entry in (await redis.hgetall(keys.addressbook(crisis_id))).values():
+        for owner in read_entry(str(entry)):
+            where.setdefault(owner.person_id, (owner.post_id or "", owner.island_id or ""))
+    return where
+
+
+async def _outcomes(
+    redis: Redis, crisis_id: str
+) -> tuple[dict[str, set[Channel]], dict[str, set[Channel]]]:
+    """Who the crisis's alerts and updates reached, on which channels; and who has an
+    outcome of them at all, on which channels (reached or failed; those still in flight
+    wait for theirs)."""
     events = await redis.hgetall(keys.events(crisis_id))
     alerting = [
         str(identifier)
         for identifier, raw in events.items()
         if json.loads(raw).get("msg_type") in (MsgType.ALERT.value, MsgType.UPDATE.value)
     ]
-    reached: set[str] = set()
-    settled: set[str] = set()
+    reached: dict[str, set[Channel]] = defaultdict(set)
+    settled: dict[str, set[Channel]] = defaultdict(set)
     for event_id in alerting:
         for channel in Channel:
             states = await redis.hgetall(keys.deliveries(crisis_id, event_id, channel))
             for person, state in states.items():
                 if state == Outcome.SENT.value:
-                    reached.add(str(person))
+                    reached[str(person)].add(channel)
                 if state in (Outcome.SENT.value, Outcome.FAILED.value):
-                    settled.add(str(person))
+                    settled[str(person)].add(channel)
     return reached, settled
 
 

@@ -10,8 +10,30 @@ from services.state import keys
 
 # Status counters of an Alert, an Update and a Cancel's corrections are kept apart.
 COUNTER_PREFIX = {MsgType.ALERT: "", MsgType.UPDATE: "update:", MsgType.CANCEL: "cancel:"}
+REMINDER_PREFIX = "reminder:"  # the safety check's reminders
 CANCELLED = "cancelled"
 ACTIVE = "active"
+
+
+# KEYS: the crisis's status. ARGV: the counters as a JSON list of [field, value]. A
+# "targeted" count adds the deliveries a fallback to another channel (services/state/
+# fallbacks.py) counted under the same name in "fallback" already.
+_SEED = """
+for _, row in ipairs(cjson.decode(ARGV[1])) do
+  local field, value = row[1], row[2]
+  if type(value) == 'number' then
+    local plain = string.gsub(field, 'targeted:(%a+)$', 'fallback:%1')
+    if plain ~= field then value = value + tonumber(redis.call('HGET', KEYS[1], plain) or 0) end
+  end
+  redis.call('HSET', KEYS[1], field, value)
+end
+"""
+
+
+async def seed_counters(redis: Redis, crisis_id: str, fields: dict[str, str | int]) -> None:
+    """Set the resolver's counters of an event, not add to them: a re-read of the event
+    must not count people twice. Its targets include the fallbacks counted meanwhile."""
+    await redis.eval(_SEED, 1, keys.status(crisis_id), json.dumps(list(fields.items())))
 
 
 async def waiting(redis: Redis, crisis_id: str) -> dict[str, int]:

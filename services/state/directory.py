@@ -8,8 +8,9 @@ from typing import Any
 from pydantic_core import from_json
 from redis.asyncio import Redis
 
+from schemas.crisis import Channel
 from services.state import keys
-from services.state.records import PostRow
+from services.state.records import CONTACT_FIELD, PostRow
 
 CHUNK = 500
 
@@ -17,15 +18,20 @@ Person = dict[str, Any]  # a national's stored record; location may be a trip's
 
 
 async def records(redis: Redis, key: str, ids: list[str]) -> list[Person]:
+    """The records of these people found in a tile, each with its id (the field it is kept
+    under: services/directory/store.py leaves it out of the record)."""
     if not ids:
         return []
-    # pydantic-core's JSON reader, faster than json.loads on these small records. It caches
-    # the keys alone: values are mostly a person's own, and caching them costs time.
-    return [
-        from_json(raw, cache_strings="keys")
-        for raw in await redis.hmget(key, ids)
-        if raw is not None
-    ]
+    found = []
+    for row_id, raw in zip(ids, await redis.hmget(key, ids), strict=True):
+        if raw is not None:
+            # pydantic-core's JSON reader, faster than json.loads on these small records. It
+            # caches the keys alone: values are mostly a person's own, and caching them
+            # costs time.
+            person = from_json(raw, cache_strings="keys")
+            person["id"] = row_id
+            found.append(person)
+    return found
 
 
 async def by_tile(redis: Redis, where_key: str, ids: list[str]) -> dict[str, list[str]]:
@@ -53,3 +59,15 @@ async def nationals_by_id(redis: Redis, ids: list[str]) -> dict[str, Person]:
 async def post(redis: Redis, post_id: str) -> PostRow | None:
     raw = await redis.hget(keys.POSTS, post_id)
     return PostRow.model_validate_json(raw) if raw else None
+
+
+def reachable(person: Person, channels: list[Channel]) -> list[tuple[Channel, str]]:
+    """Each of these channels the person has an address on and did not opt out of: where
+    an alert on `channels` goes to them."""
+    preferred = person.get("channels")
+    found = []
+    for channel in channels:
+        address = person.get(CONTACT_FIELD[channel])
+        if address and (preferred is None or channel.value in preferred):
+            found.append((channel, str(address)))
+    return found

@@ -84,6 +84,12 @@ def failed_people(crisis_id: str) -> str:
     return f"failed:{{{crisis_id}}}"
 
 
+def fallbacks(crisis_id: str) -> str:
+    """ "event|person" -> the channels a national was tried on once every channel of theirs
+    an alert went to had failed."""
+    return f"fallback:{{{crisis_id}}}"
+
+
 def call_list_reads(crisis_id: str) -> str:
     """Who read the crisis's call list (with people's phone numbers in clear), and when."""
     return f"calllist:{{{crisis_id}}}:reads"

@@ -24,6 +24,10 @@ class Point(Row):
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
 
 
+# Where a stored record keeps its address on each channel.
+CONTACT_FIELD = {Channel.SMS: "sms", Channel.EMAIL: "email", Channel.PUSH: "push_token"}
+
+
 class ContactRow(Row):
     sms: PhoneNumber | None = None
     email: EmailAddress | None = None
@@ -33,9 +37,8 @@ class ContactRow(Row):
     test: bool = False
 
     def contact_for(self, channel: Channel) -> str | None:
-        return {Channel.SMS: self.sms, Channel.EMAIL: self.email, Channel.PUSH: self.push_token}[
-            channel
-        ]
+        value: str | None = getattr(self, CONTACT_FIELD[channel])
+        return value
 
 
 class PostRow(Row):

@@ -27,12 +27,30 @@ def render(view: dict[str, Any]) -> Group:
                 f"{counters.get('islands', 0)} islands"
             )
         )
-        shared = {c: int(counters.get(f"shared:{c}", 0)) for c in ("sms", "email", "push")}
-        if any(shared.values()):
+        parts.extend(
+            _per_channel(
+                counters,
+                "shared",
+                "People sharing a contact point with someone else (sent once, counted for each)",
+            )
+        )
+        parts.extend(
+            _per_channel(
+                counters,
+                "fallback",
+                "People every channel of the alert failed, tried once on another of theirs",
+            )
+        )
+        reminders = [
+            f"{c} {counters.get(f'reminder:sent:{c}', 0)} sent of {targeted}"
+            for c in ("sms", "email", "push")
+            if (targeted := int(counters.get(f"reminder:targeted:{c}", 0)))
+        ]
+        if reminders:
             parts.append(
                 Text(
-                    "People sharing a contact point with someone else (sent once, counted for "
-                    "each): " + ", ".join(f"{c} {n}" for c, n in shared.items() if n)
+                    "Safety check reminders (one each, on another channel, to those silent): "
+                    + ", ".join(reminders)
                 )
             )
         for kind in view["resolving"]:
@@ -54,6 +72,14 @@ def render(view: dict[str, Any]) -> Group:
         parts.extend(_posts(counters, view["posts"], view["to_call"]))
         parts.extend(_answers(view))
     return Group(*parts)
+
+
+def _per_channel(counters: dict[str, Any], name: str, what: str) -> list[RenderableType]:
+    """A line of a counter's values per channel, when there are any."""
+    found = {c: int(counters.get(f"{name}:{c}", 0)) for c in ("sms", "email", "push")}
+    if not any(found.values()):
+        return []
+    return [Text(f"{what}: " + ", ".join(f"{c} {n}" for c, n in found.items() if n))]
 
 
 # A drill or a test must never be mistaken for a real crisis on the crisis centre's screen.

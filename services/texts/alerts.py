@@ -16,6 +16,7 @@ TEMPLATE_LANGUAGES = ("fr", "en")
 MAX_PUSH_BODY = 240
 # Where each person's own answer links go in an email rendered once for many people.
 ANSWERS_MARKER = "\x00answers\x00"
+REMINDER = "Reminder"  # the templates' kind of a reminder
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,10 @@ def render(
     language: str,
     post: PostInfo,
     correcting: CrisisEvent | None = None,
+    reminder: bool = False,
 ) -> Message:
-    """The message for one channel. A Cancel corrects `correcting`, the alert it withdraws."""
+    """The message for one channel. A Cancel corrects `correcting`, the alert it withdraws;
+    a `reminder` repeats an alert to someone who has not answered its safety check."""
     primary = language.split("-")[0]
     chrome = _chrome(language)
     text_event = correcting or event
@@ -68,7 +71,7 @@ def render(
     context = {
         "mark": mark,
         "mark_line": mark_line,
-        "kind": event.msg_type.value,
+        "kind": REMINDER if reminder else event.msg_type.value,
         "headline": info.headline,
         "description": info.description,
         "instruction": info.instruction,

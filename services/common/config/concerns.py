@@ -124,7 +124,9 @@ class OperationsSettings(Concern):
     graceful_timeout_s: float = Field(
         30.0, description="on SIGTERM, how long the messages in hand may take to finish"
     )
-    timer_poll_s: float = Field(0.5, description="how often escalation timers are looked at")
+    timer_poll_s: float = Field(
+        0.5, description="how often escalation and reminder timers are looked at"
+    )
     home: Path = Field(
         Path.home() / ".vigie",
         description="where `vigie up` announces its stack to the other commands",
@@ -281,6 +283,12 @@ class AnswerSettings(Concern):
     )
     http_body_timeout_s: float = Field(
         10.0, gt=0, description="a request body to the response service must arrive within this"
+    )
+    safety_reminder_s: float = Field(
+        3600.0,
+        ge=0,
+        description="a national an alert reached who has not answered its safety check this "
+        "long after it gets one reminder on another channel of theirs (0: no reminders)",
     )
 
     @property
