@@ -22,14 +22,18 @@ from services.embedded.stack import BrokerKind, EmbeddedStack, RedisKind
 
 DATA = Path(__file__).parent / "data"
 LONDON = [(51.10, -0.75), (51.10, 0.45), (51.90, 0.45), (51.90, -0.75), (51.10, -0.75)]
+# Western Europe, from Madrid to Berlin and Rome: about a third of the generated nationals.
+EUROPE = [(38.0, -10.0), (38.0, 20.0), (56.0, 20.0), (56.0, -10.0), (38.0, -10.0)]
 
 
-def directory_file(nationals: int, seed: int = 1) -> Path:
+def directory_file(nationals: int, seed: int = 1, trips: int | None = None) -> Path:
+    """`trips`: a twentieth of the nationals unless given."""
     DATA.mkdir(exist_ok=True)
-    path = DATA / f"directory-{nationals}-{seed}.geojson"
+    more = "" if trips is None else f"-{trips}-trips"
+    path = DATA / f"directory-{nationals}-{seed}{more}.geojson"
     if not path.exists():
         started = time.perf_counter()
-        generate_directory(path, nationals, seed)
+        generate_directory(path, nationals, seed, trips=trips)
         print(f"generated {path.name} in {time.perf_counter() - started:.1f} s")
     return path
 
@@ -99,11 +103,15 @@ def jagged_ring(box: list[tuple[float, float]], vertices: int) -> list[tuple[flo
 
 
 def london_crisis(
-    identifier: str, severity: str = "Severe", outline_vertices: int = 0
+    identifier: str,
+    severity: str = "Severe",
+    outline_vertices: int = 0,
+    box: list[tuple[float, float]] = LONDON,
 ) -> CrisisEvent:
-    """`outline_vertices`: London drawn with that many vertices instead of a 5-point box."""
+    """`outline_vertices`: the area drawn with that many vertices instead of a 5-point box.
+    `box`: another area under the same wording (EUROPE: a crisis of a region)."""
     now = datetime.now(UTC)
-    points = jagged_ring(LONDON, outline_vertices) if outline_vertices else LONDON
+    points = jagged_ring(box, outline_vertices) if outline_vertices else box
     return CrisisEvent.model_validate(
         {
             "identifier": identifier,
@@ -174,11 +182,14 @@ async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout_s: float 
 
 @contextmanager
 def stack_with_directory(
-    nationals: int, broker: BrokerKind = "tansu", redis: RedisKind = "single"
+    nationals: int,
+    broker: BrokerKind = "tansu",
+    redis: RedisKind = "single",
+    trips: int | None = None,
 ) -> Iterator[tuple[EmbeddedStack, dict[str, str]]]:
     """The embedded stack holding a generated directory, and the environment for
     `vigie run` processes that use it."""
-    path = directory_file(nationals)
+    path = directory_file(nationals, trips=trips)
     with EmbeddedStack(broker_kind=broker, redis_kind=redis) as stack:
         asyncio.run(load_directory(stack.settings(), path))
         yield stack, {**os.environ, **stack.settings().as_env()}

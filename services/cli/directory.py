@@ -65,7 +65,10 @@ def generate_command(
     out: Path,
     nationals: Annotated[int, typer.Option(min=10)] = 10_000,
     seed: Annotated[int, typer.Option()] = 1,
+    trips: Annotated[
+        int | None, typer.Option(min=0, help="active and past trips; a twentieth of --nationals")
+    ] = None,
 ) -> None:
     """Write a realistic synthetic directory (GeoJSON) for the demo and the benchmarks."""
-    generate_directory(out, nationals, seed)
+    generate_directory(out, nationals, seed, trips=trips)
     print(out)

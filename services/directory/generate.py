@@ -31,13 +31,17 @@ SKILLS = (
 EXTRA_LANGUAGES = ("en", "ar", "es", "de", "it", "pt", "zh", "ru")
 
 
-def generate_directory(path: Path, nationals: int, seed: int, today: date | None = None) -> None:
+def generate_directory(
+    path: Path, nationals: int, seed: int, today: date | None = None, trips: int | None = None
+) -> None:
+    """`trips`: how many trips, a twentieth of the nationals unless given."""
     rng = random.Random(seed)
     today = today or date.today()
+    trips = int(nationals * TRIP_SHARE) if trips is None else trips
     with path.open("w") as out:
         out.write('{"type": "FeatureCollection", "features": [\n')
         first = True
-        for feature in _features(rng, nationals, today):
+        for feature in _features(rng, nationals, trips, today):
             out.write(("" if first else ",\n") + json.dumps(feature, separators=(",", ":")))
             first = False
         out.write("\n]}\n")
@@ -56,7 +60,7 @@ def _box(lon0: float, lat0: float, lon1: float, lat1: float) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}
 
 
-def _features(rng: random.Random, total: int, today: date) -> Iterator[dict[str, Any]]:
+def _features(rng: random.Random, total: int, trips: int, today: date) -> Iterator[dict[str, Any]]:
     yield from _posts()
     weight = sum(c.weight for c in CITIES)
     next_id = 0
@@ -68,7 +72,7 @@ def _features(rng: random.Random, total: int, today: date) -> Iterator[dict[str,
         for national_id, (lon, lat) in zip(ids, homes, strict=True):
             yield _national(rng, national_id, city, lon, lat)
         yield from _islands(rng, city, ids, homes)
-    yield from _trips(rng, next_id, today)
+    yield from _trips(rng, next_id, trips, today)
     yield from _reservists(rng)
 
 
@@ -160,8 +164,10 @@ def _islands(
         )
 
 
-def _trips(rng: random.Random, national_count: int, today: date) -> Iterator[dict[str, Any]]:
-    for i in range(int(national_count * TRIP_SHARE)):
+def _trips(
+    rng: random.Random, national_count: int, trips: int, today: date
+) -> Iterator[dict[str, Any]]:
+    for i in range(trips):
         city = rng.choice(CITIES)
         lon, lat = _home(rng, city)
         start = today + timedelta(days=rng.randint(-20, 10))
