@@ -6,7 +6,6 @@ import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import cast
 
 import pytest
 import redis
@@ -17,7 +16,7 @@ from services.state import keys
 from tests.delivery_helpers import suppressed
 from tests.events import london_event_json
 from tests.fault_helpers import Services, fault_tolerant, sent, settled_once_each, until
-from tests.helpers import import_directory, publish
+from tests.helpers import import_directory, publish, state_client
 
 
 @pytest.fixture
@@ -31,11 +30,9 @@ def fault_settings(settings: Settings, redis_cluster: RedisCluster) -> Settings:
 
 
 @pytest.fixture
-def state(redis_cluster: RedisCluster) -> Iterator[redis.Redis]:
-    client = redis.RedisCluster(
-        host="127.0.0.1", port=redis_cluster.nodes[0].port, decode_responses=True
-    )
-    yield cast(redis.Redis, client)
+def state(fault_settings: Settings) -> Iterator[redis.Redis]:
+    client = state_client(fault_settings)
+    yield client
     client.close()
 
 

@@ -46,7 +46,7 @@ class _Writes:
         groups = (self.hashes, self.geo, self.sets, self.gone_hash, self.gone_geo, self.gone_sets)
         return any(any(values for values in group.values()) for group in groups)
 
-    def writes(self, key: str, row_id: str) -> bool:
+    def rewrites(self, key: str, row_id: str) -> bool:
         return row_id in self.hashes.get(key, {})
 
 
@@ -59,9 +59,9 @@ async def write_rows(redis: Redis, rows: Sequence[DirectoryRow]) -> int:
             stored_rows[_hash_of(row)][row.id] = row.model_dump_json()
     located = [r for r in rows if isinstance(r, NationalRow | TripRow)]
     old = await _placements(redis, located)
+    placements = {row.id: _placement(row) for row in located}
     for row in located:
-        placement = _placement(row)
-        stored_rows[_data_key(row, placement[0])][row.id] = _stored(row)
+        stored_rows[_data_key(row, placements[row.id][0])][row.id] = _stored(row)
     current = await _current(redis, stored_rows)
     changed = 0
     for key, values in stored_rows.items():
@@ -70,11 +70,11 @@ async def write_rows(redis: Redis, rows: Sequence[DirectoryRow]) -> int:
                 writes.hashes[key][row_id] = value
                 changed += 1
     for row in rows:
-        if isinstance(row, ReservistRow) and writes.writes(keys.RESERVISTS, row.id):
+        if isinstance(row, ReservistRow) and writes.rewrites(keys.RESERVISTS, row.id):
             writes.geo[keys.RESERVISTS_GEO].append((row.location.lon, row.location.lat, row.id))
     for row in located:
-        placement = _placement(row)
-        if writes.writes(_data_key(row, placement[0]), row.id) or old.get(row.id) != placement:
+        placement = placements[row.id]
+        if writes.rewrites(_data_key(row, placement[0]), row.id) or old.get(row.id) != placement:
             _index(writes, row, placement, old.get(row.id))
     if writes:
         await _apply(redis, writes)

@@ -121,26 +121,23 @@ async def _places(redis: Redis, crisis_id: str) -> dict[str, Place]:
     return where
 
 
-async def _outcomes(
-    redis: Redis, crisis_id: str
-) -> tuple[dict[str, set[Channel]], dict[str, set[Channel]]]:
-    """Who the crisis's alerts and updates reached, on which channels; and who has an
-    outcome of them at all, on which channels (reached or failed; those still in flight
-    wait for theirs)."""
+async def _outcomes(redis: Redis, crisis_id: str) -> tuple[set[str], dict[str, set[Channel]]]:
+    """Who the crisis's alerts and updates reached; and who has an outcome of them at all,
+    on which channels (reached or failed; those still in flight wait for theirs)."""
     events = await redis.hgetall(keys.events(crisis_id))
     alerting = [
         str(identifier)
         for identifier, raw in events.items()
         if json.loads(raw).get("msg_type") in (MsgType.ALERT.value, MsgType.UPDATE.value)
     ]
-    reached: dict[str, set[Channel]] = defaultdict(set)
+    reached: set[str] = set()
     settled: dict[str, set[Channel]] = defaultdict(set)
     for event_id in alerting:
         for channel in Channel:
             states = await redis.hgetall(keys.deliveries(crisis_id, event_id, channel))
             for person, state in states.items():
                 if state == Outcome.SENT.value:
-                    reached[str(person)].add(channel)
+                    reached.add(str(person))
                 if state in (Outcome.SENT.value, Outcome.FAILED.value):
                     settled[str(person)].add(channel)
     return reached, settled

@@ -85,8 +85,8 @@ def failed_people(crisis_id: str) -> str:
 
 
 def fallbacks(crisis_id: str) -> str:
-    """ "event|person" -> the channels a national was tried on once every channel of theirs
-    an alert went to had failed."""
+    """ "event|person", set once a national every channel of an alert failed to was
+    given that alert's one try on their other channels."""
     return f"fallback:{{{crisis_id}}}"
 
 
