@@ -172,6 +172,9 @@ class Info(Strict):
     instruction: str = Field(default="", max_length=MAX_TEXT)
     web: str | None = Field(default=None, max_length=1_000)
     contact: str | None = Field(default=None, max_length=200)
+    # Who wrote it, by name ("U.S. Geological Survey"), and until when it is in force.
+    sender_name: str | None = Field(default=None, max_length=200)
+    expires: IsoTime | None = None
 
 
 class Reference(Strict):

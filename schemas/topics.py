@@ -76,6 +76,14 @@ RESPONSES = Topic("responses", 4, "Answers from people: acks, safety answers, ac
 DELIVERY_REPORTS = Topic(
     "delivery.reports", 8, "Outcome of every delivery attempt.", retention_days=30
 )
+# The watch (veille): official alerts of other issuers, as raw CAP documents: those its
+# feeds bring in, and those other systems push. They are matched, listed, never sent.
+EXTERNAL_ALERTS = Topic(
+    "external.alerts",
+    1,
+    "Official CAP alerts of other issuers (host countries' agencies), for the watch list.",
+    retention_days=30,
+)
 DEAD_LETTERS = Topic(
     "deadletters", 1, "Rejected input with the reason, for operators.", retention_days=90
 )
@@ -91,5 +99,6 @@ ALL_TOPICS: tuple[Topic, ...] = (
     NOTICES,
     RESPONSES,
     DELIVERY_REPORTS,
+    EXTERNAL_ALERTS,
     DEAD_LETTERS,
 )

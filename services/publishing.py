@@ -13,11 +13,11 @@ from faststream.kafka import KafkaBroker
 from schemas.approvals import Approval
 from schemas.crisis import CrisisEvent
 from schemas.topics import CRISIS_APPROVALS, CRISIS_EVENTS
+from services.cap.errors import InvalidEvent
+from services.cap.parse import parse_event
 from services.common.bus_refusal import REFUSALS, refusal, sign_in_refusal
 from services.common.config import Settings
 from services.common.runtime import make_broker, make_redis
-from services.ingest.errors import InvalidEvent
-from services.ingest.parse import parse_event
 from services.trust import holds
 from services.trust.keys import KeyFileError, KeyringWatcher, load_private
 from services.trust.signing import Untrusted, check_fresh, sign_event, verify_event

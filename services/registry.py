@@ -10,7 +10,9 @@ from services.leaders.service import register as register_leaders
 from services.reservists.service import register as register_reservists
 from services.resolver.service import register as register_resolver
 from services.responses.service import register as register_responses
+from services.status.watch_page import mount_watch_page
 from services.status.web import mount_crisis_page
+from services.watch.service import register as register_watch
 
 SERVICES: dict[str, Callable[[Runtime], None]] = {
     "ingest": register_ingest,
@@ -19,6 +21,7 @@ SERVICES: dict[str, Callable[[Runtime], None]] = {
     "dispatcher-priority": register_priority,
     "leaders": register_leaders,
     "reservists": register_reservists,
-    # The response service's web app also serves the crisis centre's crisis page.
-    "responses": partial(register_responses, extra_pages=(mount_crisis_page,)),
+    # The response service's web app also serves the crisis centre's crisis and watch pages.
+    "responses": partial(register_responses, extra_pages=(mount_crisis_page, mount_watch_page)),
+    "watch": register_watch,
 }

@@ -11,12 +11,12 @@ import shapely
 from schemas.crisis import CrisisEvent, MsgType
 from schemas.delivery import DeadLetter
 from schemas.topics import CRISIS_ACCEPTED, DEAD_LETTERS
+from services.cap.errors import InvalidEvent
+from services.cap.parse import MAX_EVENT_BYTES, parse_event
 from services.common.bus_reader import read_models
 from services.common.config import Settings
-from services.ingest.errors import InvalidEvent
-from services.ingest.parse import MAX_EVENT_BYTES, parse_event
+from services.places.geometry import target_area
 from services.publishing import check_event_file
-from services.resolver.geometry import target_area
 from tests.events import cap_xml
 from tests.helpers import publish, running
 

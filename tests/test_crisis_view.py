@@ -5,7 +5,6 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import signal
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 import redis
 
 from services.common.config import Settings
+from tests.browser import chromium
 from tests.delivery_helpers import settled
 from tests.directory_data import marrakech_directory, write
 from tests.events import event_json
@@ -25,19 +25,6 @@ from tests.helpers import import_directory, publish, running
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 PIPELINE = ["ingest", "resolver", "dispatcher", "dispatcher-priority", "leaders", "responses"]
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
-
-
 HOSTILE_ISLAND = "Ilot <img src=x onerror=alert(1)><b>bold</b>"
 HOSTILE_POST = "Consulat </script><script>alert(2)</script>"
 
@@ -53,22 +40,6 @@ async def _crisis(settings: Settings, tmp_path: Path, redis_client: redis.Redis)
     await import_directory(settings, write(tmp_path / "hostile.geojson", rows))
     await publish(settings, event_json("QUAKE-V"))
     await settled(redis_client, "QUAKE-V")
-
-
-async def _chromium(*args: str, user_data: Path) -> str:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.fail("Chromium is not installed: scripts/install installs Debian's chromium")
-    process = await asyncio.create_subprocess_exec(
-        browser,
-        *CHROMIUM_FLAGS,
-        f"--user-data-dir={user_data}",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    out, _ = await asyncio.wait_for(process.communicate(), 90)
-    return out.decode()
 
 
 async def _answers(client: httpx.AsyncClient, url: str) -> bool:
@@ -104,7 +75,7 @@ async def test_the_crisis_page_shows_the_crisis_with_its_map_in_chromium(
                 data = (await client.get(f"{base}/status.json?key={key}")).json()
             page = await client.get(f"{base}?key={key}")
         assert "default-src 'self'" in page.headers["content-security-policy"]
-        dom = await _chromium(
+        dom = await chromium(
             "--virtual-time-budget=8000",
             "--dump-dom",
             f"{base}?key={key}&labels",
@@ -113,7 +84,7 @@ async def test_the_crisis_page_shows_the_crisis_with_its_map_in_chromium(
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "crisis-page.png"
         shot.unlink(missing_ok=True)
-        await _chromium(
+        await chromium(
             "--virtual-time-budget=8000",
             "--window-size=1400,900",
             f"--screenshot={shot}",

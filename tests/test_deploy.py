@@ -85,8 +85,11 @@ def test_services_trust_a_keyring_log_json_and_read_secrets_from_files() -> None
         [config] = service["configs"]
         assert config["target"] == settings["VIGIE_TRUSTED_KEYS"]
         assert document["configs"][config["source"]]["file"] == "./deploy/trusted-keys.json"
+        assert "vigie_redis_password" in service["secrets"]
         for secret in ("vigie_sms_url", "vigie_email_url", "vigie_push_url"):
-            assert secret in service["secrets"] and secret in document["secrets"]
+            # The watch sends nothing: it is given no provider's credentials.
+            assert (secret in service["secrets"]) is (name != "watch")
+            assert secret in document["secrets"]
     # Nothing secret is written in the files themselves: the brokers' JAAS settings name
     # the secret file their password is read from.
     for text in ((ROOT / "docker-compose.yml").read_text(), str(settings)):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from services.cap.parse import parse_event
 from services.cli.drafting import as_cap, draft_event, kinds, unfilled
-from services.ingest.parse import parse_event
 
 KINDS = [
     "attack",
@@ -18,6 +18,7 @@ KINDS = [
     "epidemic",
     "evacuation",
     "flood",
+    "official_alert",
     "shelter_in_place",
     "unrest",
 ]
@@ -29,6 +30,8 @@ VALUES = {
     "lon": "-8.0",
     "radius_km": "25",
     "assembly_point": "lycée Victor Hugo",
+    "issuer": "Direction de la Météorologie Nationale",
+    "event": "Vigilance rouge orages",
 }
 
 

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from schemas.crisis import Channel, MsgType
-from services.ingest.errors import InvalidEvent
-from services.ingest.parse import MAX_EVENT_BYTES, parse_event
+from services.cap.errors import InvalidEvent
+from services.cap.parse import MAX_EVENT_BYTES, parse_event
 from tests.events import cap_xml, event_dict, event_json
 from tests.helpers import SAMPLES
 

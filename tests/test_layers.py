@@ -6,16 +6,29 @@ from pathlib import Path
 
 SERVICES = Path(__file__).parent.parent / "services"
 # The services that run, and the crisis centre's read side (status).
-RUNNING = {"ingest", "resolver", "dispatcher", "leaders", "reservists", "responses", "status"}
+RUNNING = {
+    "ingest",
+    "resolver",
+    "dispatcher",
+    "leaders",
+    "reservists",
+    "responses",
+    "status",
+    "watch",
+}
 # What each layer may import of services/, beside itself (schemas/ is open to all). The
-# Redis layout (state) is how services share Redis; the directory's importer is a tool.
+# Redis layout (state) is how services share Redis; the directory's importer is a tool; the
+# directory read by place (places) and the CAP reader (cap) serve ingest, the resolver and
+# the watch.
 ALLOWED = {
     "common": set(),
     "texts": {"common"},
     "state": {"common"},
     "trust": {"common", "state"},
     "directory": {"common", "state"},
-    **{name: {"common", "state", "texts", "trust"} for name in RUNNING},
+    "places": {"common", "state"},
+    "cap": {"common"},
+    **{name: {"common", "state", "texts", "trust", "places", "cap"} for name in RUNNING},
 }
 
 

@@ -9,7 +9,7 @@ from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 import yaml
 
-from services.ingest.cap_xml import CAP_NS
+from services.cap.cap_xml import CAP_NS
 
 TEMPLATES = Path(__file__).parent / "drafts"
 META_FIELDS = ("category", "event", "urgency", "severity", "certainty")

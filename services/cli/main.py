@@ -14,19 +14,19 @@ from rich.table import Table
 from schemas.delivery import DeadLetter
 from schemas.export import export_schemas
 from schemas.topics import DEAD_LETTERS
+from services.cap.errors import InvalidEvent
 from services.cli.calllist import calllist_command
 from services.cli.directory import directory_app
 from services.cli.drafting import TEMPLATES, DraftError, as_cap, draft_event, named, unfilled
 from services.cli.endpoints import connected_settings
 from services.cli.keys import keys_app
-from services.cli.views import outbox_command, status_command
+from services.cli.views import outbox_command, status_command, watch_command
 from services.common.bus_reader import read_models
 from services.common.config import ConfigurationError, Settings
 from services.common.logs import configure_logging
 from services.common.runner import run_until_signal
 from services.embedded.processes import StackError
 from services.embedded.stack import EmbeddedStack, withdraw
-from services.ingest.errors import InvalidEvent
 from services.publishing import (
     PublishRefused,
     check_event_file,
@@ -53,6 +53,7 @@ deploy_app = typer.Typer(help="Production deployment files.", no_args_is_help=Tr
 app.add_typer(deploy_app, name="deploy")
 app.command("status")(status_command)
 app.command("outbox")(outbox_command)
+app.command("watch")(watch_command)
 app.command("calllist")(calllist_command)
 console = Console()
 
@@ -128,6 +129,11 @@ def up(
         console.print(
             f"Crisis page: http://{stack.answers['response_listen']}/crisis/CRISIS_ID"
             f"?key={stack.answers['view_key']}"
+        )
+        sources = ", ".join(s.url for s in stack.settings().watch.sources)
+        console.print(
+            f"Watch (veille) of {sources}: `vigie watch`, or the page "
+            f"http://{stack.answers['response_listen']}/watch?key={stack.answers['view_key']}"
         )
         try:
             with stack.providers_supervised(logging.getLogger("vigie.up").warning):
@@ -250,6 +256,45 @@ def draft(
         return
     out.write_bytes(text)
     console.print(f"{out}: fill in {named(unfilled(text))}")
+
+
+@app.command()
+def relay(
+    external_id: Annotated[
+        str, typer.Argument(help="the alert's identifier, as `vigie watch` shows it")
+    ],
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="the wording to use (default: the one matching its event)"),
+    ] = None,
+    sender: Annotated[
+        str | None, typer.Option("--sender", help="its sender, when two issuers share the id")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="the file to write")] = None,
+    templates: Annotated[
+        Path, typer.Option("--templates", help="the crisis centre's own wording files")
+    ] = TEMPLATES,
+) -> None:
+    """Write a Vigie event from another issuer's alert on the watch list: our wording in
+    French and English, its area, the posts' emergency numbers, the issuer's own text. It is
+    not sent: preview it with `vigie publish --dry-run`, then publish it signed."""
+    from services.cli.relaying import RelayError, relay_draft, watched_alert
+
+    try:
+        alert, event, posts = asyncio.run(watched_alert(connected_settings(), external_id, sender))
+        draft = relay_draft(alert, event, posts, kind, templates)
+    except (RelayError, DraftError) as exc:
+        console.print(f"[red]Not relayed[/]: {exc}")
+        raise typer.Exit(1) from None
+    text = json.dumps(draft, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        print(text, end="")
+        return
+    out.write_text(text, encoding="utf-8")
+    console.print(
+        f"{out}: {alert.issuer}'s {event.event!r} for {alert.people} of our people; preview "
+        f"with `vigie publish --dry-run {out}`, then `vigie publish {out}`."
+    )
 
 
 @app.command()

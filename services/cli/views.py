@@ -1,4 +1,5 @@
-"""`vigie status` and `vigie outbox`: what the crisis centre and a developer look at."""
+"""`vigie status`, `vigie watch` and `vigie outbox`: what the crisis centre and a developer
+look at."""
 
 import asyncio
 import contextlib
@@ -22,6 +23,7 @@ from services.state import keys
 from services.state.addressbook import address_field, read_entry
 from services.status.collect import crisis_view, is_known
 from services.status.terminal import render
+from services.status.watch_list import render_watch, watch_view
 
 console = Console()
 
@@ -68,6 +70,45 @@ async def _watch(settings: Settings, crisis_id: str, every: float) -> None:
                 view = await crisis_view(redis, crisis_id)
                 shown = render(view) if is_known(view) else f"Waiting for crisis {crisis_id}..."
                 live.update(shown, refresh=True)
+                await asyncio.sleep(every)
+    finally:
+        await redis.aclose()
+
+
+def watch_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    once: Annotated[bool, typer.Option("--once", help="Show the list once and stop.")] = False,
+    every: Annotated[float, typer.Option(help="seconds between refreshes")] = 2.0,
+) -> None:
+    """The watch list: other issuers' official alerts in force, newest first, with how many
+    of our people each covers, per post; refreshed until Ctrl-C. Nothing in it is sent."""
+    settings = connected_settings()
+    if as_json or once:
+        view = asyncio.run(_with_redis(settings, watch_view))
+        if as_json:
+            print(json.dumps(view, indent=2, ensure_ascii=False))
+        else:
+            console.print(render_watch(view))
+        return
+    with contextlib.suppress(asyncio.CancelledError):
+        asyncio.run(_refreshed(settings, every))
+
+
+async def _with_redis(settings: Settings, read: Any) -> Any:
+    redis = make_redis(settings)
+    try:
+        return await read(redis)
+    finally:
+        await redis.aclose()
+
+
+async def _refreshed(settings: Settings, every: float) -> None:
+    cancel_on_signals()
+    redis = make_redis(settings)
+    try:
+        with Live(console=console, auto_refresh=False) as live:
+            while True:
+                live.update(render_watch(await watch_view(redis)), refresh=True)
                 await asyncio.sleep(every)
     finally:
         await redis.aclose()

@@ -34,6 +34,22 @@ WAITING = Gauge(
     "Deliveries this process holds while their provider cannot take them.",
     ["channel"],
 )
+WATCH_SOURCE_SUCCESS = Gauge(
+    "vigie_watch_source_last_success_seconds",
+    "When a watch source last answered (Unix time).",
+    ["source"],
+)
+WATCH_SOURCE_ERRORS = Counter(
+    "vigie_watch_source_errors_total",
+    "A watch source's failures: unreachable, timed out, too large, not a feed.",
+    ["source"],
+)
+WATCH_ALERTS_SEEN = Counter(
+    "vigie_watch_alerts_total",
+    "Other issuers' alerts the watch read, per source and outcome (listed, ended, repeat, "
+    "expired, refused).",
+    ["source", "outcome"],
+)
 CONSUMER_LAG = Gauge(
     "vigie_consumer_lag",
     "Messages in a partition not yet read by this process's consumer.",

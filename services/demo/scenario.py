@@ -31,6 +31,7 @@ from services.registry import SERVICES
 from services.state import crises
 from services.state.islands import leader_status
 from services.state.needs import need_status
+from services.status.watch_list import render_watch, watch_view
 
 SAMPLES = Path(__file__).parent / "samples"
 GOOD_EVENTS = ("earthquake-marrakech.json", "flood-tangier.cap.xml")
@@ -68,6 +69,7 @@ async def _scenario(settings: Settings, console: Console) -> None:
         await _show_outbox_sample(console, redis)
         await _answer_some(console, redis)
         await _show_answers(console, redis, [e.crisis_id for e in accepted])
+        await _show_watch(console, redis)
     finally:
         stop.set()
         await services
@@ -98,6 +100,17 @@ async def _show_outcomes(console: Console, redis: Redis, crisis_ids: list[str]) 
             status.get("posts", "").replace(",", " "),
         )
     console.print(table)
+
+
+async def _show_watch(console: Console, redis: Redis) -> None:
+    """The watch list the local issuers' feed filled meanwhile: listed, sent to nobody."""
+    view = await watch_view(redis)
+    for _ in range(100):
+        if view["alerts"]:
+            break
+        await asyncio.sleep(0.1)
+        view = await watch_view(redis)
+    console.print(render_watch(view))
 
 
 async def _show_outbox_sample(console: Console, redis: Redis) -> None:

@@ -14,6 +14,7 @@ from schemas.topics import (
     CRISIS_EVENTS,
     DEAD_LETTERS,
     DELIVERY_REPORTS,
+    EXTERNAL_ALERTS,
     LEADER_ALERTS,
     NOTICES,
     RESERVIST_CANDIDATES,
@@ -70,6 +71,13 @@ ACCESS: dict[str, Access] = {
         reads=(RESPONSES,),
         writes=(*ALERT_JOBS.values(), RESPONSES, NOTICES, DEAD_LETTERS),
         groups=("safety",),
+    ),
+    # The watch's pollers hand what their feeds bring to its consumers, on its own topic;
+    # it writes nothing any other service reads.
+    "watch": Access(
+        reads=(EXTERNAL_ALERTS,),
+        writes=(EXTERNAL_ALERTS, DEAD_LETTERS),
+        groups=("watch",),
     ),
     "operator": Access(
         reads=(CRISIS_ACCEPTED, DEAD_LETTERS),

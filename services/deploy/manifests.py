@@ -13,6 +13,7 @@ from schemas.topics import (
     ALERT_JOBS_PRIORITY,
     CRISIS_ACCEPTED,
     CRISIS_EVENTS,
+    EXTERNAL_ALERTS,
     LEADER_ALERTS,
     RESERVIST_CANDIDATES,
     RESPONSES,
@@ -98,6 +99,7 @@ WORKLOADS = (
     Workload("leaders", "leaders", LEADER_ALERTS, 2),
     Workload("reservists", "reservists", RESERVIST_CANDIDATES, 2),
     Workload("responses", "responses", RESPONSES, 2, 4, {"VIGIE_RESPONSE_LISTEN": "0.0.0.0:8470"}),
+    Workload("watch", "watch", EXTERNAL_ALERTS, 1),
 )
 
 

@@ -1,6 +1,7 @@
 """Spawn the local broker and Redis on free loopback ports and wait until they answer."""
 
 import contextlib
+import json
 import os
 import random
 import shutil
@@ -183,6 +184,9 @@ class ProvidersProcess(ManagedProcess):
             "email_url": f"mailto://127.0.0.1:{self.smtp_port}?from=alertes@vigie.local"
             "&to=alertes@vigie.local&bcc={to}&+Idempotency-Key={key}"
             f"&+{recipient_variables.HEADER}={{variables}}&mode=insecure",
+            "watch_sources": json.dumps(
+                [{"name": "local-issuers", "url": f"http://{http}/issuers/feed.atom"}]
+            ),
         }
 
 

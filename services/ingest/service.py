@@ -8,10 +8,10 @@ from faststream.kafka.annotations import KafkaMessage
 
 from schemas.approvals import Approval
 from schemas.topics import CRISIS_ACCEPTED, CRISIS_APPROVALS, CRISIS_EVENTS
+from services.cap.errors import InvalidEvent
+from services.cap.parse import parse_event
 from services.common.metrics import EVENTS
 from services.common.runtime import Runtime
-from services.ingest.errors import InvalidEvent
-from services.ingest.parse import parse_event
 from services.state import keys
 from services.trust import holds
 from services.trust.approvals import check_approval

@@ -6,12 +6,14 @@ from fastapi import FastAPI, Header, HTTPException
 from redis import Redis
 
 from services.providers import outbox
+from services.providers.issuer_feed import issuer_feed
 
 CHANNELS = ("sms", "push")
 
 
 def gateway_app(redis: Redis) -> FastAPI:
     app = FastAPI(title="Vigie local SMS and push gateway")
+    app.include_router(issuer_feed())  # and the local issuers' feed, for the watch
 
     @app.post("/{channel}")
     def receive(

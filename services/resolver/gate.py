@@ -7,8 +7,8 @@ from redis.asyncio import Redis
 
 from schemas.crisis import CrisisEvent, MsgType, Severity
 from services.common.metrics import EVENTS
-from services.resolver.geometry import TargetArea
-from services.resolver.people import PeopleFinder
+from services.places.geometry import TargetArea
+from services.places.people import PeopleFinder
 from services.trust import holds
 
 log = logging.getLogger("vigie.resolver")

@@ -8,16 +8,12 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 
 from schemas.crisis import CrisisEvent, MsgType, Status
+from services.places.directory_view import DirectoryCache
+from services.places.geometry import TargetArea, target_area
+from services.places.posts import area_posts, islands_concerned, posts_concerned
 from services.resolver.audience import audience_of
-from services.resolver.directory_view import DirectoryCache
 from services.resolver.gate import Gate
-from services.resolver.geometry import TargetArea, target_area
-from services.resolver.reach import (
-    area_posts,
-    islands_concerned,
-    people_reached,
-    posts_concerned,
-)
+from services.resolver.reach import people_reached
 from services.resolver.recipients import addressees, post_cells
 from services.resolver.reservists import candidates
 from services.state import crises

@@ -9,7 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from schemas.alerts import Addressee, Recipient, addressee, cell_id
 from schemas.crisis import Channel
-from services.resolver.directory_view import DirectoryView
+from services.places.directory_view import DirectoryView
 from services.state.directory import Person, reachable
 from services.state.records import CONTACT_FIELD, PostRow
 

@@ -2,7 +2,7 @@
 
 from schemas.alerts import Candidate, Contacts
 from schemas.crisis import ReservistNeed
-from services.resolver.geometry import haversine_km
+from services.places.geometry import haversine_km
 from services.state.records import ReservistRow
 
 MAX_CANDIDATES = 50

@@ -19,16 +19,12 @@ from services.common.in_flight import InFlight
 from services.common.metrics import JOBS, RECIPIENTS
 from services.common.runtime import Runtime
 from services.common.topic_admin import partition_counts
+from services.places.directory_view import DirectoryCache, DirectoryView
+from services.places.geometry import TargetArea, target_area
+from services.places.posts import area_posts, islands_concerned, posts_concerned
 from services.resolver.audience import Audience, audience_of
-from services.resolver.directory_view import DirectoryCache, DirectoryView
 from services.resolver.gate import Gate
-from services.resolver.geometry import TargetArea, target_area
-from services.resolver.reach import (
-    area_posts,
-    islands_concerned,
-    people_reached,
-    posts_concerned,
-)
+from services.resolver.reach import people_reached
 from services.resolver.recipients import addressees, post_cells, to_recipient
 from services.resolver.reservists import candidates
 from services.state import calllist, crises, reminders

@@ -202,3 +202,25 @@ def country_members(kind: str, country: str) -> str:
 
 def region_members(kind: str, region: str) -> str:
     return f"dir:region:{region}:{kind}"
+
+
+# --- the watch (veille): other issuers' alerts, listed, never sent
+
+WATCH_ALERTS = "watch:alerts"  # "sender identifier" -> the alert as listed
+WATCH_ENDED = "watch:ended"  # "sender identifier" -> when it was cancelled or replaced
+WATCH_SOURCES = "watch:sources"  # source name -> its health (last success, errors...)
+
+
+def watch_document(alert_key: str) -> str:
+    """The alert's CAP document as its issuer wrote it, for relaying."""
+    return f"watch:document:{alert_key}"
+
+
+def watch_fetched(source: str) -> str:
+    """URL -> when a source's CAP document was fetched: each is fetched once."""
+    return f"watch:fetched:{source}"
+
+
+def watch_poll(source: str) -> str:
+    """Held by the replica polling the source this interval."""
+    return f"watch:poll:{source}"

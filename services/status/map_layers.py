@@ -5,6 +5,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from schemas.crisis import Area
 from services.state import crises, keys
 from services.state.records import IslandRow, PostRow
 
@@ -28,8 +29,13 @@ def _collection(features: list[Feature]) -> dict[str, Any]:
 
 async def _area(redis: Redis, crisis_id: str) -> dict[str, Any]:
     event = await crises.latest_alert(redis, crisis_id)
+    return area_layer(event.areas if event else [])
+
+
+def area_layer(areas: list[Area]) -> dict[str, Any]:
+    """Polygons as they are; circles as their centre with the radius for the page to draw."""
     features: list[Feature] = []
-    for area in event.areas if event else []:
+    for area in areas:
         for polygon in area.polygons:
             ring = [[lon, lat] for lat, lon in polygon.points]
             features.append(

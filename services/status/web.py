@@ -3,6 +3,7 @@ with a map. Counts only: no names or contact points leave through it. It needs t
 key (VIGIE_VIEW_KEY); everything it loads is served from here (no CDN)."""
 
 import hmac
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,13 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-_templates = Environment(loader=FileSystemLoader(STATIC), autoescape=select_autoescape(["html"]))
+templates = Environment(loader=FileSystemLoader(STATIC), autoescape=select_autoescape(["html"]))
 
 
-def mount_crisis_page(app: FastAPI, rt: Runtime) -> None:
+def view_key_check(rt: Runtime) -> Callable[[str], None]:
+    """Refuses a request without the view key: the crisis centre's pages are read-only, and
+    for those who hold it."""
     view_key = rt.settings.answers.view_key
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def check(key: str) -> None:
         if view_key is None:
@@ -37,10 +39,17 @@ def mount_crisis_page(app: FastAPI, rt: Runtime) -> None:
         if not hmac.compare_digest(key.encode(), view_key.get_secret_value().encode()):
             raise HTTPException(403, "This crisis page needs the view key.")
 
+    return check
+
+
+def mount_crisis_page(app: FastAPI, rt: Runtime) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    check = view_key_check(rt)
+
     @app.get("/crisis/{crisis_id}", response_class=HTMLResponse)
     async def crisis_page(crisis_id: str, key: str = Query("")) -> HTMLResponse:
         check(key)
-        html = _templates.get_template("crisis.html").render(crisis_id=crisis_id, key=key)
+        html = templates.get_template("crisis.html").render(crisis_id=crisis_id, key=key)
         return HTMLResponse(html, headers=SECURITY_HEADERS)
 
     @app.get("/crisis/{crisis_id}/status.json")

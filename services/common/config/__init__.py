@@ -27,6 +27,7 @@ from services.common.config.concerns import (
     RedisSettings,
     ReservistSettings,
     TrustSettings,
+    WatchSettings,
 )
 
 __all__ = ["ConfigurationError", "Settings"]
@@ -46,6 +47,7 @@ class Settings(BaseModel):
     reservists: ReservistSettings = Field(default_factory=ReservistSettings)
     trust: TrustSettings = Field(default_factory=TrustSettings)
     operations: OperationsSettings = Field(default_factory=OperationsSettings)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
 
     def __init__(self, _secrets_dir: Path | None = None, **public: Any) -> None:
         """The environment's settings (and secret files, and `.env`), with `public` over them."""
@@ -85,7 +87,7 @@ class Settings(BaseModel):
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
             if isinstance(value, list):
-                value = [v.get_secret_value() if isinstance(v, SecretStr) else v for v in value]
+                value = [_plain(v) for v in value]
             env[f"VIGIE_{name.upper()}"] = (
                 json.dumps(value) if isinstance(value, dict | list) else str(value)
             )
@@ -112,6 +114,15 @@ class Settings(BaseModel):
     @property
     def is_configured(self) -> bool:
         return self.bus.kafka_bootstrap is not None and self.redis.url is not None
+
+
+def _plain(value: Any) -> Any:
+    """A list item as the environment spells it."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_defaults=True)
+    return value
 
 
 def _shown_default(name: str, field: FieldInfo) -> str:

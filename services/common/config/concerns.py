@@ -6,10 +6,11 @@ layout. Each description is the setting's documentation: docs/configuration.md i
 from them (`vigie settings doc`), and a test keeps it current.
 """
 
+import json
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from schemas.crisis import Channel
 from schemas.topics import Topic
@@ -315,3 +316,36 @@ class ReservistSettings(Concern):
         None, description="where an unfilled-need warning goes by email"
     )
     crisis_centre_sms: str | None = Field(None, description="and by SMS")
+
+
+class WatchSource(BaseModel):
+    """A feed of another issuer's official alerts: an Atom or RSS index whose entries link
+    to CAP documents, or a single CAP document."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    url: str = Field(pattern=r"^https?://", max_length=2_000)
+    interval_s: float = Field(60.0, ge=1, le=86_400)
+
+
+class WatchSettings(Concern):
+    """The watch (veille): other issuers' official alerts, matched to our people, never sent."""
+
+    env_prefix: ClassVar[str] = "watch_"
+    sources: list[WatchSource] = Field(
+        [],
+        description='the feeds polled: a JSON list of {"name", "url", "interval_s"}',
+    )
+    timeout_s: float = Field(10.0, description="how long fetching one feed or document may take")
+    max_document_bytes: int = Field(
+        2 * 1024 * 1024, description="a feed or CAP document larger than this is refused"
+    )
+    max_backoff_s: float = Field(
+        900.0, description="a failing source is tried again at most this long after"
+    )
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _from_json(cls, value: Any) -> Any:
+        """The list as the environment writes it, wherever it comes from."""
+        return json.loads(value) if isinstance(value, str) else value

@@ -10,8 +10,8 @@ from defusedxml import DefusedXmlException
 from pydantic import ValidationError
 
 from schemas.crisis import MAX_DESCRIPTION, MAX_HEADLINE, MAX_TEXT, CrisisEvent
+from services.cap.errors import InvalidEvent
 from services.common.validation import describe_validation_error
-from services.ingest.errors import InvalidEvent
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 # CAP 1.1 (still written by many issuers) has every element Vigie reads, under the same names.
@@ -149,6 +149,8 @@ def _info(info: Element, index: int) -> dict[str, Any]:
         "instruction": _text(info, "instruction") or "",
         "web": _text(info, "web"),
         "contact": _text(info, "contact"),
+        "sender_name": (_text(info, "senderName") or "")[:200] or None,
+        "expires": _text(info, "expires"),
     }
     # CAP's default language is en-US; Vigie keys texts by primary language only.
     fields["language"] = str(fields["language"]).lower()

@@ -3,9 +3,9 @@
 from pydantic import ValidationError
 
 from schemas.crisis import CrisisEvent
+from services.cap.cap_xml import parse_cap_xml
+from services.cap.errors import InvalidEvent
 from services.common.validation import describe_validation_error
-from services.ingest.cap_xml import parse_cap_xml
-from services.ingest.errors import InvalidEvent
 
 # Real issuers' documents reach 1-2 MiB (a country's outline); the crisis topics take
 # messages of up to MAX_MESSAGE_BYTES so that a larger one reaches ingest and is refused

@@ -7,7 +7,7 @@ from typing import cast
 import numpy as np
 from redis.asyncio import Redis
 
-from services.resolver.geometry import Cell, SearchShape, TargetArea
+from services.places.geometry import Cell, SearchShape, TargetArea
 from services.state import keys
 from services.state.directory import Person, by_tile, chunks, records
 
