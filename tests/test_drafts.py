@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from services.cap.parse import parse_event
-from services.cli.drafting import as_cap, draft_event, kinds, unfilled
+from services.texts.drafting import as_cap, draft_event, kinds, unfilled
 
 KINDS = [
     "attack",

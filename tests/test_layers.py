@@ -22,7 +22,7 @@ RUNNING = {
 # the watch.
 ALLOWED = {
     "common": set(),
-    "texts": {"common"},
+    "texts": {"common", "cap"},
     "state": {"common"},
     "trust": {"common", "state"},
     "directory": {"common", "state"},

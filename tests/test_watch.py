@@ -19,16 +19,16 @@ import pytest
 import redis
 
 from schemas.delivery import DeadLetter
-from schemas.topics import DEAD_LETTERS
+from schemas.topics import DEAD_LETTERS, EXTERNAL_ALERTS
 from services.cap.parse import parse_event
-from services.cli.relaying import kind_for
 from services.common.bus_reader import read_models
 from services.common.config import Settings
-from services.common.runtime import make_redis
+from services.common.runtime import make_broker, make_redis
 from services.providers import outbox
 from services.providers.issuer_feed import dated_now
 from services.status.watch_list import watch_view
 from services.watch.feeds import FeedError, cap_links
+from services.watch.relaying import kind_for
 from tests.answer_helpers import eventually
 from tests.browser import chromium
 from tests.delivery_helpers import settled
@@ -38,6 +38,8 @@ from tests.helpers import import_directory, publish, running
 
 CAP = Path(__file__).parent / "data" / "cap"
 THUNDERSTORM = "KSTO1055887203"  # the NWS's warning, a polygon in the Sierra Nevada
+FIRE = "tag:www.rfs.nsw.gov.au2011-10-06:40184"  # NSW Rural Fire Service, a circle
+CANADA = "2.49.0.1.124.6bddbc91.2012"  # Environment Canada's, pushed on the topic
 SF_PHONE = "+14153977330"
 PIPELINE = [
     "ingest",
@@ -144,13 +146,21 @@ async def test_feeds_fill_the_watch_list_nobody_is_told_until_an_operator_relays
         )
         watched = settings.changed(
             watch_sources=[
-                {"name": "nws", "url": issuers.url("/nws.atom"), "interval_s": 1},
+                # Its policy: a Severe alert or worse with one of ours inside gets a draft.
+                {
+                    "name": "nws",
+                    "url": issuers.url("/nws.atom"),
+                    "interval_s": 1,
+                    "draft_severity": "Severe",
+                },
                 {"name": "slow", "url": issuers.url("/slow.atom"), "interval_s": 1},
             ],
             watch_timeout_s=1.0,
             watch_max_document_bytes=256 * 1024,
         )
         async with running(watched, ["watch", "responses"]):
+            # Another system pushes an alert on the topic itself.
+            await _push(watched, dated_now((CAP / "canada.cap").read_bytes(), now))
             first = await eventually(
                 lambda: _ready(issuers, {"/nws.atom": 304, "/slow.atom": None}),
                 "the feed polled again, conditionally, and the slow source tried",
@@ -160,13 +170,15 @@ async def test_feeds_fill_the_watch_list_nobody_is_told_until_an_operator_relays
             # New alerts listed with our people inside; the expired one never; the bad
             # document refused with its reason, the huge one not fetched, the slow source
             # shown as not answering.
-            assert set(alerts) == {THUNDERSTORM, "tag:www.rfs.nsw.gov.au2011-10-06:40184"}, first
+            assert set(alerts) == {THUNDERSTORM, FIRE, CANADA}, first
             storm_alert = alerts[THUNDERSTORM]
             assert storm_alert["people"] == 3  # two residents and the trekker
             assert storm_alert["posts"] == {"CON-SAN-FRANCISCO": 3}
             assert storm_alert["issuer"] == "NATIONAL WEATHER SERVICE SACRAMENTO CA"
             assert (storm_alert["severity"], storm_alert["urgency"]) == ("Severe", "Immediate")
-            assert alerts["tag:www.rfs.nsw.gov.au2011-10-06:40184"]["people"] == 0
+            assert (alerts[FIRE]["people"], alerts[FIRE]["draft"]) == (0, None)  # a Minor one
+            assert storm_alert["draft"] == "ready"
+            assert (alerts[CANADA]["source"], alerts[CANADA]["msg_type"]) == ("bus", "Update")
             sources = {s["name"]: s for s in view["sources"]}
             assert sources["nws"]["answering"]
             assert (
@@ -188,7 +200,7 @@ async def test_feeds_fill_the_watch_list_nobody_is_told_until_an_operator_relays
                 "/cap/fire-cancel.xml": Served(fire_cancel),
             }
             issuers.feed("/nws.atom", ["/cap/storm-2.xml", "/cap/fire-cancel.xml"])
-            alerts = await _listed_until(watched, {f"{THUNDERSTORM}-2"})
+            alerts = await _listed_until(watched, {f"{THUNDERSTORM}-2", CANADA})
             assert alerts[f"{THUNDERSTORM}-2"]["replaces"] == [f"KSTO@NWS.NOAA.GOV {THUNDERSTORM}"]
             assert alerts[f"{THUNDERSTORM}-2"]["people"] == 3
             dom = await _watch_page(watched, tmp_path)
@@ -204,12 +216,14 @@ async def test_feeds_fill_the_watch_list_nobody_is_told_until_an_operator_relays
         assert shown.returncode == 0, shown.stderr
         listed = json.loads(shown.stdout)
         assert [(a["identifier"], a["sender"], a["people"]) for a in listed["alerts"]] == [
-            (f"{THUNDERSTORM}-2", "KSTO@NWS.NOAA.GOV", 3)
+            (f"{THUNDERSTORM}-2", "KSTO@NWS.NOAA.GOV", 3),
+            (CANADA, "cap@ec.gc.ca", 0),
         ]
         text = _vigie(watched, "watch", "--once", cwd=tmp_path)
         assert "SEVERE THUNDERSTORM" in text.stdout and "3 of our people" in text.stdout
         assert "(CON-SAN-FRANCISCO 3)" in text.stdout
         assert "source slow: NOT ANSWERING" in text.stdout
+        assert f"{THUNDERSTORM}-2  DRAFT READY" in text.stdout
 
     # Nobody was told anything by the watch.
     assert outbox.all_received(outbox_client) == []
@@ -241,6 +255,15 @@ async def test_feeds_fill_the_watch_list_nobody_is_told_until_an_operator_relays
     assert reached == {"N-SIERRA", "N-SIERRA-EN", "N-CASA"}
     english_sms = sms[_sms_of("N-SIERRA-EN")].body
     assert "Official alert" in english_sms and SF_PHONE in english_sms
+
+
+async def _push(settings: Settings, document: bytes) -> None:
+    producer = make_broker(settings, logger=None)
+    await producer.connect()
+    try:
+        await producer.publish(document, settings.bus.topic(EXTERNAL_ALERTS))
+    finally:
+        await producer.stop()
 
 
 async def _watch_page(settings: Settings, tmp_path: Path) -> str:

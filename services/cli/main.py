@@ -4,6 +4,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Coroutine
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +18,6 @@ from schemas.topics import DEAD_LETTERS
 from services.cap.errors import InvalidEvent
 from services.cli.calllist import calllist_command
 from services.cli.directory import directory_app
-from services.cli.drafting import TEMPLATES, DraftError, as_cap, draft_event, named, unfilled
 from services.cli.endpoints import connected_settings
 from services.cli.keys import keys_app
 from services.cli.views import outbox_command, status_command, watch_command
@@ -36,6 +36,7 @@ from services.publishing import (
     trust_problem,
 )
 from services.registry import SERVICES
+from services.texts.drafting import TEMPLATES, DraftError, as_cap, draft_event, named, unfilled
 from services.trust.approvals import signed_approval
 from services.trust.keys import KeyFileError, load_private
 from services.trust.signing import sign_event
@@ -278,14 +279,19 @@ def relay(
     """Write a Vigie event from another issuer's alert on the watch list: our wording in
     French and English, its area, the posts' emergency numbers, the issuer's own text. It is
     not sent: preview it with `vigie publish --dry-run`, then publish it signed."""
-    from services.cli.relaying import RelayError, relay_draft, watched_alert
+    from services.watch.relaying import RelayError, relay_draft, watched_alert
 
     try:
-        alert, event, posts = asyncio.run(watched_alert(connected_settings(), external_id, sender))
-        draft = relay_draft(alert, event, posts, kind, templates)
+        found = asyncio.run(watched_alert(connected_settings(), external_id, sender))
+        if found.prepared is not None and kind is None and templates == TEMPLATES:
+            # The draft its source's policy prepared, sent now.
+            draft = found.prepared | {"sent": datetime.now(UTC).isoformat(timespec="seconds")}
+        else:
+            draft = relay_draft(found.alert, found.event, found.posts, kind, templates)
     except (RelayError, DraftError) as exc:
         console.print(f"[red]Not relayed[/]: {exc}")
         raise typer.Exit(1) from None
+    alert, event = found.alert, found.event
     text = json.dumps(draft, indent=2, ensure_ascii=False) + "\n"
     if out is None:
         print(text, end="")

@@ -103,3 +103,6 @@ class OtherChannels:
                 len(recipients),
                 channel.value,
             )
+        await fallbacks.handed_on(
+            self.rt.redis, self.job.crisis_id, self.job.event_identifier, list(taken)
+        )

@@ -184,10 +184,12 @@ class ProvidersProcess(ManagedProcess):
             "email_url": f"mailto://127.0.0.1:{self.smtp_port}?from=alertes@vigie.local"
             "&to=alertes@vigie.local&bcc={to}&+Idempotency-Key={key}"
             f"&+{recipient_variables.HEADER}={{variables}}&mode=insecure",
-            "watch_sources": json.dumps(
-                [{"name": "local-issuers", "url": f"http://{http}/issuers/feed.atom"}]
-            ),
         }
+
+    def watch_sources(self) -> str:
+        """The local issuers' feed the gateway serves, as VIGIE_WATCH_SOURCES names it."""
+        feed = f"http://127.0.0.1:{self.port}/issuers/feed.atom"
+        return json.dumps([{"name": "local-issuers", "url": feed}])
 
 
 def start_providers(redis_url: str, checkout: Path | None = None) -> ProvidersProcess:

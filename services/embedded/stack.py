@@ -137,6 +137,8 @@ class EmbeddedStack:
 
     def settings(self, topic_prefix: str = "", **overrides: object) -> Settings:
         urls: dict[str, object] = dict(self.providers.urls()) if self.providers else {}
+        if self.providers:
+            urls["watch_sources"] = self.providers.watch_sources()
         urls |= self.answers | self.trust
         return Settings(
             topic_prefix=topic_prefix,

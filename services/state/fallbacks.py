@@ -1,7 +1,11 @@
 """Which nationals an alert failed to on every channel it went to, taken once each for a
 try on the other channels they have."""
 
+from collections.abc import Mapping
+from typing import cast
+
 from redis.asyncio import Redis
+from redis.typing import EncodableT
 
 from schemas.crisis import Channel
 from schemas.delivery import Outcome
@@ -9,6 +13,7 @@ from services.common import compact_json
 from services.state import keys
 
 CHANNELS = list(Channel)
+TAKEN, HANDED_ON = "1", "handed"  # a person's fallback of an event: its jobs being made, made
 
 # KEYS: the event's deliveries on each channel (in CHANNELS' order), the fallbacks taken,
 # the crisis's status. ARGV: the event, the counters' prefix, the people as a JSON list of
@@ -16,7 +21,10 @@ CHANNELS = list(Channel)
 # on] (channels as indexes in CHANNELS), the channel failing them now (0: none), then
 # CHANNELS' names. Per person, the channels to try them on: none unless every channel the
 # event went to them on failed (one still in hand, not yet claimed or that reached them
-# says no) and their fallback was not taken yet. Those count as targeted at once.
+# says no) and their fallback was not handed on yet. Counted as targeted once, when first
+# taken: a dispatcher that dies between taking and handing on leaves it taken, and the
+# one that takes up the failing delivery again hands it on (a second copy of the jobs is
+# sent once: each delivery is claimed).
 _TAKE = f"""
 local event, prefix, status = ARGV[1], ARGV[2], KEYS[{len(CHANNELS) + 2}]
 local failing = tonumber(ARGV[4])
@@ -30,9 +38,13 @@ for i, row in ipairs(cjson.decode(ARGV[3])) do
     if state ~= '{Outcome.FAILED.value}' and not in_hand then all_failed = false end
   end
   found[i] = {{}}
-  if all_failed and #others > 0
-      and redis.call('HSETNX', KEYS[{len(CHANNELS) + 1}], event .. '|' .. person, '1') == 1 then
+  local field = event .. '|' .. person
+  local taken = redis.call('HGET', KEYS[{len(CHANNELS) + 1}], field)
+  if all_failed and #others > 0 and taken ~= '{HANDED_ON}' then
     found[i] = others
+  end
+  if all_failed and #others > 0 and not taken then
+    redis.call('HSET', KEYS[{len(CHANNELS) + 1}], field, '{TAKEN}')
     for _, c in ipairs(others) do
       local channel = ARGV[4 + c]
       redis.call('HINCRBY', status, prefix .. 'targeted:' .. channel, 1)
@@ -89,3 +101,12 @@ async def take(
         for (person, *_), untried in zip(people, found, strict=True)
         if untried
     }
+
+
+async def handed_on(redis: Redis, crisis_id: str, event_id: str, people: list[str]) -> None:
+    """Their fallback jobs are on the bus: the fallback is not handed on again."""
+    if people:
+        fields = {f"{event_id}|{person}": HANDED_ON for person in people}
+        await redis.hset(
+            keys.fallbacks(crisis_id), mapping=cast(Mapping[EncodableT, EncodableT], fields)
+        )

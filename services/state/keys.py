@@ -216,6 +216,11 @@ def watch_document(alert_key: str) -> str:
     return f"watch:document:{alert_key}"
 
 
+def watch_draft(alert_key: str) -> str:
+    """A draft of ours its source's policy had prepared, as `vigie relay` writes it."""
+    return f"watch:draft:{alert_key}"
+
+
 def watch_fetched(source: str) -> str:
     """URL -> when a source's CAP document was fetched: each is fetched once."""
     return f"watch:fetched:{source}"

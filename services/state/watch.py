@@ -38,6 +38,8 @@ class WatchedAlert(BaseModel):
     posts: dict[str, int] = Field(default_factory=dict)  # post -> people inside
     islands: list[str] = Field(default_factory=list)
     replaces: list[str] = Field(default_factory=list)  # the alerts it updated
+    # Its source's policy asked for a draft: "ready" (`vigie relay` gives it), or why not.
+    draft: str | None = None
     seen_at: datetime
 
     @property
@@ -87,12 +89,23 @@ async def record(redis: Redis, alert: WatchedAlert, document: bytes) -> None:
     await redis.hset(keys.WATCH_ALERTS, alert.key, alert.model_dump_json())
 
 
+async def save_draft(redis: Redis, alert: WatchedAlert, draft: str) -> None:
+    """A draft of ours prepared for the alert, kept while it is listed."""
+    ttl = await redis.ttl(keys.watch_document(alert.key))
+    await redis.set(keys.watch_draft(alert.key), draft, ex=max(int(ttl), 60))
+
+
+async def prepared_draft(redis: Redis, key: str) -> str | None:
+    found = await redis.get(keys.watch_draft(key))
+    return str(found) if found is not None else None
+
+
 async def end(redis: Redis, key: str) -> bool:
     """An alert cancelled or replaced leaves the list for good; True if it was on it."""
     now = time.time()
     await redis.zadd(keys.WATCH_ENDED, {key: now})
     await redis.zremrangebyscore(keys.WATCH_ENDED, 0, now - ENDED_KEPT_S)
-    await redis.delete(keys.watch_document(key))
+    await redis.delete(keys.watch_document(key), keys.watch_draft(key))
     return bool(await redis.hdel(keys.WATCH_ALERTS, key))
 
 

@@ -57,9 +57,18 @@ def render_watch(view: dict[str, Any]) -> RenderableType:
         posts = ", ".join(f"{post} {n}" for post, n in alert["posts"].items()) or "no post"
         people = f"{alert['people']}{'*' if alert['by_code'] else ''} of our people"
         until = f"until {_short(alert['expires'])}" if alert["expires"] else "no end given"
+        draft = alert["draft"]
+        flag = (
+            ("  DRAFT READY", "bold yellow")
+            if draft == "ready"
+            else (f"  (draft {draft})", "yellow")
+            if draft
+            else ""
+        )
         parts.append(
             Text.assemble(
                 (alert["identifier"], "bold cyan"),
+                flag,
                 f"  {alert['event']} ({alert['severity']} / {alert['urgency']} / "
                 f"{alert['certainty']}), {alert['issuer']}\n    ",
                 (people, "bold" if alert["people"] else "dim"),

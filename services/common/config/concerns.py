@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from schemas.crisis import Channel
+from schemas.crisis import Channel, Severity
 from schemas.topics import Topic
 
 
@@ -326,6 +326,10 @@ class WatchSource(BaseModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     url: str = Field(pattern=r"^https?://", max_length=2_000)
     interval_s: float = Field(60.0, ge=1, le=86_400)
+    # The optional policy: an alert at least this severe with at least this many of our
+    # people inside gets a draft of ours prepared and flagged; an operator still decides.
+    draft_severity: Severity | None = None
+    draft_min_people: int = Field(1, ge=0)
 
 
 class WatchSettings(Concern):
@@ -334,7 +338,9 @@ class WatchSettings(Concern):
     env_prefix: ClassVar[str] = "watch_"
     sources: list[WatchSource] = Field(
         [],
-        description='the feeds polled: a JSON list of {"name", "url", "interval_s"}',
+        description='the feeds polled: a JSON list of {"name", "url", "interval_s"}, and '
+        'optionally "draft_severity" and "draft_min_people": the alerts at least that severe '
+        "with that many of our people inside get a draft prepared (never sent)",
     )
     timeout_s: float = Field(10.0, description="how long fetching one feed or document may take")
     max_document_bytes: int = Field(

@@ -39,7 +39,11 @@ function drawAlerts(alerts) {
     cell(row, utc(alert.expires));
     cell(row, String(alert.people)).dataset.people = String(alert.people);
     cell(row, Object.entries(alert.posts).map(([post, n]) => `${post} ${n}`).join(", "));
-    cell(row, alert.identifier);
+    const id = cell(row, alert.identifier);
+    if (alert.draft === "ready") {
+      id.append(" ", asText("· brouillon prêt (vigie relay)"));
+      id.className = "draft";
+    }
     tbody.appendChild(row);
   }
 }

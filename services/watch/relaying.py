@@ -2,20 +2,22 @@
 the crisis centre's own wording (French, English) with the issuer's text kept in its language,
 every placeholder filled, ready for `vigie publish --dry-run` and then `vigie publish`."""
 
+import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from schemas.crisis import MAX_HEADLINE, CrisisEvent
 from services.cap.parse import parse_event
-from services.cli.drafting import TEMPLATES, DraftError, draft_event, kinds
 from services.common.config import Settings
 from services.common.runtime import make_redis
 from services.places.directory_view import DirectoryCache
 from services.state import watch
 from services.state.records import PostRow
 from services.state.watch import WatchedAlert
+from services.texts.drafting import TEMPLATES, DraftError, draft_event, kinds
 
 GENERIC_KIND = "official_alert"
 # The kind whose wording fits an issuer's event, by the words issuers use for it.
@@ -37,10 +39,16 @@ class RelayError(ValueError):
     """An alert that cannot be relayed; the message says why and what to do."""
 
 
-async def watched_alert(
-    settings: Settings, identifier: str, sender: str | None
-) -> tuple[WatchedAlert, CrisisEvent, dict[str, PostRow]]:
-    """The alert on the watch list, its document read again, and the directory's posts."""
+@dataclass
+class Relayed:
+    alert: WatchedAlert
+    event: CrisisEvent  # its document, read again
+    posts: dict[str, PostRow]  # the directory's
+    prepared: dict[str, Any] | None  # the draft its source's policy had prepared
+
+
+async def watched_alert(settings: Settings, identifier: str, sender: str | None) -> Relayed:
+    """The alert on the watch list, with what relaying it needs."""
     redis = make_redis(settings)
     try:
         found = [
@@ -49,6 +57,7 @@ async def watched_alert(
             if sender in (None, alert.sender)
         ]
         posts = (await DirectoryCache(redis).current()).posts
+        prepared = await watch.prepared_draft(redis, found[0][0].key) if found else None
     finally:
         await redis.aclose()
     if not found:
@@ -62,7 +71,7 @@ async def watched_alert(
     alert, document = found[0]
     if document is None:
         raise RelayError(f"the document of {identifier!r} is no longer kept")
-    return alert, parse_event(document), posts
+    return Relayed(alert, parse_event(document), posts, json.loads(prepared) if prepared else None)
 
 
 def kind_for(event: str, templates: Path = TEMPLATES) -> str:
