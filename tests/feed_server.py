@@ -1,13 +1,14 @@
 """A local HTTP server standing in for other issuers: feeds and CAP documents at paths the
 test sets, answering conditional requests with 304, and slow where told."""
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
+
+from tests.helpers import serving_in_a_thread
 
 
 @dataclass
@@ -77,10 +78,5 @@ def issuers_serving() -> Iterator[Issuers]:
 
     server = Server(("127.0.0.1", 0), Handler)
     issuers.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving_in_a_thread(server):
         yield issuers
-    finally:
-        server.shutdown()
-        server.server_close()

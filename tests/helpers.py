@@ -5,9 +5,11 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import cast
 
@@ -23,9 +25,42 @@ from services.publishing import headers_for, publish_signed
 from services.registry import SERVICES
 from tests.directory_data import marrakech_directory, write
 
+# Every service a crisis goes through (the watch aside).
+WHOLE_PIPELINE = [
+    "ingest",
+    "resolver",
+    "dispatcher",
+    "dispatcher-priority",
+    "leaders",
+    "reservists",
+    "responses",
+]
 DIRECTORY_KEYS = "dir:"  # services/state/keys.py: every key of the directory
 SAMPLES = Path(__file__).parent.parent / "services" / "demo" / "samples"
 DATA = Path(__file__).parent / "data"
+
+
+def vigie(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The `vigie` command, as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@contextmanager
+def serving_in_a_thread(server: ThreadingHTTPServer) -> Iterator[ThreadingHTTPServer]:
+    """A stand-in HTTP server, stopped however the test ends."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @asynccontextmanager

@@ -18,17 +18,7 @@ import pytest
 from services.state import crises
 from tests.conftest import needs_java
 from tests.directory_data import marrakech_directory, write
-from tests.helpers import SAMPLES
-
-
-def vigie(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "services.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+from tests.helpers import SAMPLES, vigie
 
 
 @pytest.fixture

@@ -22,17 +22,9 @@ from tests.answer_helpers import eventually
 from tests.delivery_helpers import settled
 from tests.directory_data import CELL_EMAIL, marrakech_directory, write
 from tests.events import event_json, hydrologists
-from tests.helpers import import_directory, publish, running
+from tests.helpers import WHOLE_PIPELINE, import_directory, publish, running
 
-PIPELINE = [
-    "ingest",
-    "resolver",
-    "dispatcher",
-    "dispatcher-priority",
-    "leaders",
-    "reservists",
-    "responses",
-]
+PIPELINE = WHOLE_PIPELINE
 ENROLLED = {"N-IN-EN": "exercise", "R-NEAR": "exercise", "N-SMS-ONLY": "test"}
 HYDROLOGISTS = hydrologists(1)
 

@@ -1,7 +1,6 @@
 """What a provider answers decides what becomes of a delivery: a refusal of the recipients
 fails them, anything else (down, slow, throttling, our credentials) is waited out."""
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from services.dispatcher.delivery import Deliverer
 from services.dispatcher.sender import ProviderRefused, ProviderUnavailable, Sender
 from services.embedded.processes import free_port
 from services.texts.alerts import Message
+from tests.helpers import serving_in_a_thread
 
 
 class Provider(ThreadingHTTPServer):
@@ -52,13 +52,8 @@ class _Answer(BaseHTTPRequestHandler):
 def _serving() -> Iterator[Provider]:
     server = Provider(("127.0.0.1", free_port()), _Answer)
     server.answers = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving_in_a_thread(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,22 +33,13 @@ from tests.browser import chromium
 from tests.delivery_helpers import settled
 from tests.directory_data import feature, marrakech_directory, national, point, write
 from tests.feed_server import Issuers, Served, issuers_serving
-from tests.helpers import import_directory, publish, running
+from tests.helpers import WHOLE_PIPELINE, import_directory, publish, running, vigie
 
 CAP = Path(__file__).parent / "data" / "cap"
 THUNDERSTORM = "KSTO1055887203"  # the NWS's warning, a polygon in the Sierra Nevada
 FIRE = "tag:www.rfs.nsw.gov.au2011-10-06:40184"  # NSW Rural Fire Service, a circle
 CANADA = "2.49.0.1.124.6bddbc91.2012"  # Environment Canada's, pushed on the topic
 SF_PHONE = "+14153977330"
-PIPELINE = [
-    "ingest",
-    "resolver",
-    "dispatcher",
-    "dispatcher-priority",
-    "leaders",
-    "reservists",
-    "responses",
-]
 
 
 def _sierra_directory(today: date) -> list[dict[str, Any]]:
@@ -98,16 +88,8 @@ def _changed(document: bytes, identifier: str, msg_type: str, replaces: bytes) -
     return text.encode("iso-8859-1")
 
 
-def _vigie(settings: Settings, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **settings.as_env(), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "services.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def _vigie(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return vigie(*args, env={**os.environ, **settings.as_env(), "COLUMNS": "200"})
 
 
 async def _listed(settings: Settings) -> dict[str, Any]:
@@ -212,14 +194,14 @@ async def test_feeds_fill_the_watch_list_nobody_is_told_until_an_operator_relays
         assert "leaflet-interactive" in dom and "slow : NE RÉPOND PLUS" in dom
 
         # What the duty officer runs.
-        shown = _vigie(watched, "watch", "--json", cwd=tmp_path)
+        shown = _vigie(watched, "watch", "--json")
         assert shown.returncode == 0, shown.stderr
         listed = json.loads(shown.stdout)
         assert [(a["identifier"], a["sender"], a["people"]) for a in listed["alerts"]] == [
             (f"{THUNDERSTORM}-2", "KSTO@NWS.NOAA.GOV", 3),
             (CANADA, "cap@ec.gc.ca", 0),
         ]
-        text = _vigie(watched, "watch", "--once", cwd=tmp_path)
+        text = _vigie(watched, "watch", "--once")
         assert "SEVERE THUNDERSTORM" in text.stdout and "3 of our people" in text.stdout
         assert "(CON-SAN-FRANCISCO 3)" in text.stdout
         assert "source slow: NOT ANSWERING" in text.stdout
@@ -229,7 +211,7 @@ async def test_feeds_fill_the_watch_list_nobody_is_told_until_an_operator_relays
     assert outbox.all_received(outbox_client) == []
 
     draft_file = tmp_path / "relay.json"
-    relayed = _vigie(watched, "relay", f"{THUNDERSTORM}-2", "--out", str(draft_file), cwd=tmp_path)
+    relayed = _vigie(watched, "relay", f"{THUNDERSTORM}-2", "--out", str(draft_file))
     assert relayed.returncode == 0, relayed.stdout + relayed.stderr
     draft = json.loads(draft_file.read_text())
     assert "{{" not in draft_file.read_text()
@@ -244,10 +226,10 @@ async def test_feeds_fill_the_watch_list_nobody_is_told_until_an_operator_relays
     assert "NATIONAL WEATHER SERVICE SACRAMENTO CA" in french["description"]
     assert issuers_own["headline"] == "SEVERE THUNDERSTORM WARNING"
     assert issuers_own["web"] == issuers.url("/cap/storm-2.xml")
-    preview = _vigie(watched, "publish", "--dry-run", "--json", str(draft_file), cwd=tmp_path)
+    preview = _vigie(watched, "publish", "--dry-run", "--json", str(draft_file))
     assert preview.returncode == 0, preview.stdout + preview.stderr
 
-    async with running(watched, PIPELINE):
+    async with running(watched, WHOLE_PIPELINE):
         await publish(watched, draft_file.read_bytes(), key="relay")
         await settled(redis_client, draft["identifier"])
     sms = {m.to: m for m in outbox.all_received(outbox_client) if m.channel == "sms"}

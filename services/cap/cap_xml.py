@@ -33,12 +33,9 @@ def parse_cap_xml(raw: bytes) -> CrisisEvent:
     """Other issuers' documents too: any declared encoding, prefixes, stylesheets, XML
     signatures and other foreign elements (ignored: Vigie's own signature authenticates)."""
     try:
-        root = safe_xml.fromstring(raw, forbid_dtd=True)
-    except DefusedXmlException as exc:
-        raise InvalidEvent(f"forbidden XML construct ({type(exc).__name__}): {exc}") from exc
-    except safe_xml.ParseError as exc:
-        line, column = exc.position
-        raise InvalidEvent(f"malformed XML at line {line}, column {column}: {exc.msg}") from exc
+        root = read_xml(raw)
+    except XmlRefused as exc:
+        raise InvalidEvent(str(exc)) from exc
     if root.tag == f"{{{CAP_1_1_NS}}}alert":
         _as_cap_1_2(root)
     if root.tag != f"{{{CAP_NS}}}alert":
@@ -51,6 +48,23 @@ def parse_cap_xml(raw: bytes) -> CrisisEvent:
         return CrisisEvent.model_validate(fields)
     except ValidationError as exc:
         raise InvalidEvent(describe_validation_error(exc, prefix="CAP ")) from exc
+
+
+class XmlRefused(ValueError):
+    """XML that is not read: malformed, or with a DTD or entities; the message says where."""
+
+
+def read_xml(raw: bytes) -> Element:
+    """Other issuers' XML (CAP documents, the feeds listing them), read with no DTD and no
+    entities: each is as hostile as the network it came from."""
+    try:
+        root: Element = safe_xml.fromstring(raw, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise XmlRefused(f"forbidden XML construct ({type(exc).__name__}): {exc}") from exc
+    except safe_xml.ParseError as exc:
+        line, column = exc.position
+        raise XmlRefused(f"malformed XML at line {line}, column {column}: {exc.msg}") from exc
+    return root
 
 
 def _as_cap_1_2(root: Element) -> None:

@@ -4,8 +4,7 @@ documents (as met services, seismological agencies and civil protections publish
 from urllib.parse import urljoin
 from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as safe_xml
-from defusedxml import DefusedXmlException
+from services.cap.cap_xml import XmlRefused, read_xml
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CAP_TYPES = {"application/cap+xml", "application/common-alerting-protocol+xml"}
@@ -20,12 +19,9 @@ def cap_links(raw: bytes, base_url: str) -> list[str] | None:
     alert. Read with the parser that reads CAP (no DTD, no entities): a feed is as hostile
     as the documents it lists."""
     try:
-        root = safe_xml.fromstring(raw, forbid_dtd=True)
-    except DefusedXmlException as exc:
-        raise FeedError(f"forbidden XML construct ({type(exc).__name__})") from exc
-    except safe_xml.ParseError as exc:
-        line, column = exc.position
-        raise FeedError(f"malformed XML at line {line}, column {column}: {exc.msg}") from exc
+        root = read_xml(raw)
+    except XmlRefused as exc:
+        raise FeedError(str(exc)) from exc
     name = root.tag.rsplit("}", 1)[-1]
     if name == "alert":
         return None

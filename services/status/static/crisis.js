@@ -13,20 +13,6 @@ let framed = false;
 // ?labels: every name shown on the map at once (for print and screenshots), not on hover.
 const LABELS = new URLSearchParams(location.search).has("labels");
 
-// Names come from the directory: into the page as text, never as HTML.
-function asText(text) {
-  const span = document.createElement("span");
-  span.textContent = text;
-  return span;
-}
-
-function cell(row, text) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  row.appendChild(td);
-  return td;
-}
-
 // Deliveries held while a provider cannot take them: retried, not failed.
 function waitingText(waiting) {
   const parts = Object.keys(waiting).sort().map((c) => `${c} ${waiting[c]}`);

@@ -8,20 +8,6 @@ const map = window.L ? L.map("map", { zoomControl: true, attributionControl: fal
 const layers = map ? L.layerGroup().addTo(map) : null;
 let framed = false;
 
-// Every text comes from another issuer's document: into the page as text, never as HTML.
-function asText(text) {
-  const span = document.createElement("span");
-  span.textContent = text;
-  return span;
-}
-
-function cell(row, text) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  row.appendChild(td);
-  return td;
-}
-
 function utc(iso) {
   return iso ? new Date(iso).toISOString().slice(0, 16).replace("T", " ") : "-";
 }
