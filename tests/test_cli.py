@@ -4,6 +4,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -93,20 +94,6 @@ def test_commands_find_a_running_vigie_up_without_flags(
         letters = json.loads(result.stdout)
     assert len(letters) == 1
     assert "polygon is not closed" in letters[0]["reason"]
-
-
-def test_status_and_outbox_show_a_crisis_end_to_end(
-    operator_env: dict[str, str],
-    vigie_up: None,
-    tmp_path: Path,
-) -> None:
-    """With its SMS and push gateway killed first: `vigie up` starts it again, says so, and
-    the crisis reaches everyone."""
-    state = json.loads((Path(operator_env["VIGIE_HOME"]) / "embedded.json").read_text())
-    _kill_processes(f"services.providers gateway {state['redis_url']} ")
-    _a_crisis_end_to_end(operator_env, tmp_path)
-    said = (tmp_path / "up.log").read_text()
-    assert "the local SMS and push gateway stopped (exit -9): restarted" in said, said
 
 
 def _kill_processes(command_line: str) -> None:
@@ -284,6 +271,33 @@ def test_vigie_up_on_apache_kafka_runs_a_crisis_and_ctrl_c_stops_its_three_broke
         _a_crisis_end_to_end(operator_env, tmp_path)
     assert _processes_under(found.group(1)) == [], "a broker outlived Ctrl-C"
     assert not Path(found.group(1)).exists()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_vigie_up_on_redis_cluster_restarts_its_gateway_runs_a_crisis_and_ctrl_c_stops_it(
+    operator_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`vigie up --redis cluster`: its six nodes up, its SMS and push gateway killed first
+    (`vigie up` starts it again and says so), a crisis through the operator's commands
+    (`status`, `outbox`) reaching everyone, and Ctrl-C stopping every node."""
+    log = tmp_path / "up.log"
+    with running_up(operator_env, log, "--redis", "cluster", start_s=120):
+        said = " ".join(log.read_text().split())  # as said, lines wrapped at the terminal's width
+        found = re.search(r"Redis Cluster of 6 nodes \(seeds (\S+), data in (\S+)\)", said)
+        assert found is not None, said
+        ports = [int(port) for port in re.findall(r":(\d+)/0", found.group(1))]
+        assert len(ports) == 6 and all(_listening(port) for port in ports), ports
+        state = json.loads((Path(operator_env["VIGIE_HOME"]) / "embedded.json").read_text())
+        _kill_processes(f"services.providers gateway {state['providers_redis_url']} ")
+        _a_crisis_end_to_end(operator_env, tmp_path)
+        said = log.read_text()
+        assert "the local SMS and push gateway stopped (exit -9): restarted" in said, said
+    assert not any(_listening(port) for port in ports), "a cluster node outlived Ctrl-C"
+    assert not Path(found.group(2)).exists()
 
 
 def test_the_quick_starts_demo_runs_a_crisis_end_to_end(operator_env: dict[str, str]) -> None:

@@ -119,7 +119,8 @@ def up(
             else "tansu (one in-memory broker)"
         )
         store = (
-            f"Redis Cluster of {len(stack.cluster.nodes)} nodes (seeds {stack.redis_url})"
+            f"Redis Cluster of {len(stack.cluster.nodes)} nodes (seeds {stack.redis_url}, "
+            f"data in {stack.cluster.home})"
             if stack.cluster is not None
             else f"Redis {stack.redis_url}"
         )

@@ -29,23 +29,30 @@ _LOWEST = 10_000
 _handed_out: set[int] = set()
 
 
-def free_port() -> int:
+def free_port(also: int | None = None) -> int:
     """A free loopback port below the kernel's ephemeral range: a port from that range
     (what binding port 0 gives) can be taken, before our server binds it, as the source
-    port of any outgoing connection of the machine; and never the same port twice."""
+    port of any outgoing connection of the machine; and never the same port twice.
+    `also`: the port this far above it must be free too (a Redis Cluster node listens on
+    its port and on its port + 10000, its cluster bus)."""
     first_ephemeral = _first_ephemeral_port()
     for _ in range(200):
-        port = random.randrange(_LOWEST, first_ephemeral)
-        if port in _handed_out:
+        port = random.randrange(_LOWEST, max(first_ephemeral - (also or 0), _LOWEST + 1))
+        ports = [port] if also is None else [port, port + also]
+        if any(p in _handed_out or not _bindable(p) for p in ports):
             continue
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        _handed_out.add(port)
+        _handed_out.update(ports)
         return port
     raise StackError("no free loopback port below the ephemeral range")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _first_ephemeral_port() -> int:

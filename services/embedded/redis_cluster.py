@@ -38,6 +38,9 @@ class ClusterNode:
         return redis.Redis(port=self.port, decode_responses=True, socket_timeout=5)
 
 
+CLUSTER_BUS_OFFSET = 10_000  # a node's cluster bus listens this far above its port
+
+
 @dataclass
 class RedisCluster:
     masters: int = 3
@@ -55,7 +58,7 @@ class RedisCluster:
         """Start every node and form the cluster; stopped again if that fails."""
         try:
             self.nodes = [
-                ClusterNode(free_port(), self.home / f"node-{n}")
+                ClusterNode(free_port(also=CLUSTER_BUS_OFFSET), self.home / f"node-{n}")
                 for n in range(self.masters * (1 + self.replicas))
             ]
             for node in self.nodes:
