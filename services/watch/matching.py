@@ -15,6 +15,12 @@ from services.places.posts import area_posts, islands_concerned
 from services.state.watch import WatchedAlert
 
 
+def expires_of(event: CrisisEvent) -> datetime | None:
+    """When the alert stops being in force: the last of its info blocks' ends, if given."""
+    expiries = [info.expires for info in event.info if info.expires is not None]
+    return max(expiries) if expiries else None
+
+
 async def matched(
     redis: Redis,
     directory: DirectoryCache,
@@ -35,7 +41,6 @@ async def matched(
         per_post.update(post or "none" for post in posts)
         people += len(chunk)
     first = event.info[0]
-    expiries = [info.expires for info in event.info if info.expires is not None]
     return WatchedAlert(
         sender=event.sender,
         identifier=event.identifier,
@@ -50,7 +55,7 @@ async def matched(
         severity=event.severity.value,
         urgency=event.urgency.value,
         certainty=event.certainty.value,
-        expires=max(expiries) if expiries else None,
+        expires=expires_of(event),
         area="; ".join(a.description for a in event.areas if a.description)[:500],
         people=people,
         by_code=area.shape is None,

@@ -4,6 +4,7 @@ each configured source's alerts onto external.alerts. Nothing here sends anythin
 import asyncio
 import json
 import logging
+from datetime import UTC, datetime
 
 import httpx
 from aiokafka import ConsumerRecord
@@ -21,7 +22,7 @@ from services.places.directory_view import DirectoryCache
 from services.state import watch
 from services.state.watch import WatchedAlert, alert_key
 from services.texts.drafting import DraftError
-from services.watch.matching import matched
+from services.watch.matching import expires_of, matched
 from services.watch.poller import SourcePoller
 from services.watch.relaying import RelayError, relay_draft
 
@@ -110,9 +111,10 @@ async def watched(
             await watch.end(redis, old)
         await watch.end(redis, key)  # its repeats are known as such
         return "ended"
+    expires = expires_of(event)
+    if expires is not None and expires <= datetime.now(UTC):
+        return "expired"  # before the directory is searched: a country's alert costs seconds
     alert = await matched(redis, directory, event, source, url)
-    if alert.expired(alert.seen_at):
-        return "expired"
     if event.msg_type is MsgType.UPDATE:
         alert.replaces = replaced
     draft = await _prepared(directory, alert, event, policy)
